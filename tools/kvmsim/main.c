@@ -9,7 +9,9 @@
 #include "kvmsim/cmd.h"
 #include "kvmsim/version.h"
 
-extern const struct kvmsim_cmd __start_kvmsim_cmds[], __stop_kvmsim_cmds[];
+/* weak: the tool still links while no subcommand is registered */
+extern const struct kvmsim_cmd __start_kvmsim_cmds[] __attribute__((weak));
+extern const struct kvmsim_cmd __stop_kvmsim_cmds[] __attribute__((weak));
 
 static int cmp_cmd(const void *a, const void *b)
 {
