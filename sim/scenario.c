@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scenario loader: INI through inih (ini_parse_stream), with a reader that counts lines
+ * so every error names FILE:LINE, and that registers section headers itself so that a
+ * section without keys (e.g. "[cgroup a]") still exists.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmsim/parse.h"
+#include "kvmsim/scenario.h"
+
+static const char *const feat_names[] = {
+#define SCHED_FEAT(name, enabled) #name,
+#include "kvmsim/sched_features.h"
+#undef SCHED_FEAT
+};
+
+static const bool feat_defaults[] = {
+#define SCHED_FEAT(name, enabled) enabled,
+#include "kvmsim/sched_features.h"
+#undef SCHED_FEAT
+};
+
+static const char *const behavior_names[] = {
+	[TASK_HOG] = "hog",
+	[TASK_PERIODIC] = "periodic",
+	[TASK_YIELD_LOOP] = "yield-loop",
+	[TASK_YIELD_TO] = "yield-to",
+};
+
+const char *task_behavior_name(enum task_behavior b)
+{
+	return behavior_names[b];
+}
+
+const char *sched_feat_name(int idx)
+{
+	return feat_names[idx];
+}
+
+void scenario_defaults(struct scenario *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->host.cpus = 1;
+	s->host.hz = 250;
+	s->host.kernel = KERNEL_V6_18;
+	s->host.preempt = PREEMPT_MODEL_NONE;
+	s->host.duration = 10 * NSEC_PER_SEC;
+	s->host.warmup = 0;
+	s->host.seed = 1;
+	s->host.balance_interval_ns = 4 * NSEC_PER_MSEC;
+	s->sched.base_slice_ns = 700000;
+	s->sched.tunable_scaling = SCHED_TUNABLESCALING_LOG;
+	s->sched.migration_cost_ns = 500000;
+	for (int i = 0; i < __SCHED_FEAT_NR; i++)
+		s->sched.features[i] = feat_defaults[i];
+}
+
+enum section_kind { SEC_NONE, SEC_HOST, SEC_SCHED, SEC_CGROUP, SEC_TASK };
+
+struct loader {
+	struct scenario *s;
+	FILE *f;
+	int line;
+	enum section_kind kind;
+	int index;		/* current cgroup / task */
+	char *err;
+	const char *where;	/* file name, or "--set" */
+};
+
+static int fail(struct loader *ld, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ld->line > 0)
+		n = snprintf(ld->err, SCN_ERR_MAX, "%s:%d: ", ld->where, ld->line);
+	else
+		n = snprintf(ld->err, SCN_ERR_MAX, "%s: ", ld->where);
+	va_start(ap, fmt);
+	vsnprintf(ld->err + n, SCN_ERR_MAX - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void copy_name(char *dst, const char *src)
+{
+	snprintf(dst, SCN_NAME_MAX, "%s", src);
+}
+
+static int find_cgroup(const struct scenario *s, const char *name)
+{
+	for (int i = 0; i < s->nr_cgroups; i++)
+		if (!strcmp(s->cgroups[i].name, name))
+			return i;
+	return -1;
+}
+
+static int find_task(const struct scenario *s, const char *name)
+{
+	for (int i = 0; i < s->nr_tasks; i++)
+		if (!strcmp(s->tasks[i].name, name))
+			return i;
+	return -1;
+}
+
+static bool valid_name(const char *n)
+{
+	if (!*n || strlen(n) >= SCN_NAME_MAX)
+		return false;
+	for (; *n; n++)
+		if (!(*n == '-' || *n == '_' || (*n >= '0' && *n <= '9') || (*n >= 'a' && *n <= 'z') ||
+		      (*n >= 'A' && *n <= 'Z')))
+			return false;
+	return true;
+}
+
+/* "[kind name]" → select (creating if needed) the section. */
+static int begin_section(struct loader *ld, const char *header)
+{
+	char kind[32] = "", name[SCN_NAME_MAX + 1] = "", extra[8] = "";
+	struct scenario *s = ld->s;
+	int n = sscanf(header, "%31s %64s %7s", kind, name, extra);
+
+	if (n == 3)
+		return fail(ld, "[%s]: a section is [KIND] or [KIND NAME]", header);
+	if (!strcmp(kind, "host") || !strcmp(kind, "sched")) {
+		if (n != 1)
+			return fail(ld, "[%s]: section [%s] takes no name", header, kind);
+		ld->kind = kind[0] == 'h' ? SEC_HOST : SEC_SCHED;
+		return 0;
+	}
+	if (!strcmp(kind, "cgroup") || !strcmp(kind, "task")) {
+		if (n != 2 || !valid_name(name))
+			return fail(ld, "[%s]: section [%s NAME] needs a name of letters, digits, '-' "
+					"and '_'", header, kind);
+		if (kind[0] == 'c') {
+			int i = find_cgroup(s, name);
+
+			if (i < 0) {
+				struct scn_cgroup *c = realloc(s->cgroups, (s->nr_cgroups + 1) * sizeof(*c));
+
+				if (!c)
+					return fail(ld, "out of memory");
+				s->cgroups = c;
+				i = s->nr_cgroups++;
+				memset(&c[i], 0, sizeof(c[i]));
+				copy_name(c[i].name, name);
+				c[i].shares = 1024;
+				c[i].line = ld->line;
+			}
+			ld->kind = SEC_CGROUP;
+			ld->index = i;
+		} else {
+			int i = find_task(s, name);
+
+			if (i < 0) {
+				struct scn_task *t = realloc(s->tasks, (s->nr_tasks + 1) * sizeof(*t));
+
+				if (!t)
+					return fail(ld, "out of memory");
+				s->tasks = t;
+				i = s->nr_tasks++;
+				memset(&t[i], 0, sizeof(t[i]));
+				copy_name(t[i].name, name);
+				t[i].behavior = TASK_HOG;
+				t[i].run = 2 * NSEC_PER_MSEC;
+				t[i].sleep = 8 * NSEC_PER_MSEC;
+				t[i].period = 1 * NSEC_PER_MSEC;
+				t[i].count = 1;
+				t[i].line = ld->line;
+			}
+			ld->kind = SEC_TASK;
+			ld->index = i;
+		}
+		return 0;
+	}
+	return fail(ld, "[%s]: unknown section (known: host, sched, cgroup NAME, task NAME)", header);
+}
+
+#define BAD(fmt, ...) fail(ld, "[%s] %s = %s: " fmt, sec, key, val, ##__VA_ARGS__)
+
+static int set_duration(struct loader *ld, const char *sec, const char *key, const char *val,
+			u64 *out, u64 lo)
+{
+	u64 v;
+
+	if (parse_duration_ns(val, &v))
+		return BAD("expected a duration (a number with ns, us, ms or s)");
+	if (v < lo)
+		return BAD("must be at least %llu ns", (unsigned long long)lo);
+	*out = v;
+	return 0;
+}
+
+static int set_int(struct loader *ld, const char *sec, const char *key, const char *val, int *out,
+		   s64 lo, s64 hi)
+{
+	s64 v;
+
+	if (parse_s64(val, &v))
+		return BAD("expected an integer");
+	if (v < lo || v > hi)
+		return BAD("must be in %lld..%lld", (long long)lo, (long long)hi);
+	*out = (int)v;
+	return 0;
+}
+
+static int host_key(struct loader *ld, const char *sec, const char *key, const char *val)
+{
+	struct scn_host *h = &ld->s->host;
+	u64 v;
+
+	if (!strcmp(key, "cpus"))
+		return set_int(ld, sec, key, val, &h->cpus, 1, NR_CPUS);
+	if (!strcmp(key, "hz"))
+		return set_int(ld, sec, key, val, &h->hz, 100, 1000);
+	if (!strcmp(key, "duration"))
+		return set_duration(ld, sec, key, val, &h->duration, 1);
+	if (!strcmp(key, "warmup"))
+		return set_duration(ld, sec, key, val, &h->warmup, 0);
+	if (!strcmp(key, "balance_interval"))
+		return set_duration(ld, sec, key, val, &h->balance_interval_ns, 0);
+	if (!strcmp(key, "seed")) {
+		if (parse_u64(val, &v))
+			return BAD("expected an unsigned integer");
+		h->seed = v;
+		return 0;
+	}
+	if (!strcmp(key, "kernel")) {
+		if (!strcmp(val, "v6.18"))
+			h->kernel = KERNEL_V6_18;
+		else if (!strcmp(val, "v6.19"))
+			h->kernel = KERNEL_V6_19;
+		else
+			return BAD("expected v6.18 or v6.19");
+		return 0;
+	}
+	if (!strcmp(key, "preempt")) {
+		static const char *const m[] = {"none", "voluntary", "full", "lazy"};
+
+		for (unsigned i = 0; i < ARRAY_SIZE(m); i++)
+			if (!strcmp(val, m[i])) {
+				h->preempt = (enum preempt_model)i;
+				return 0;
+			}
+		return BAD("expected none, voluntary, full or lazy");
+	}
+	return fail(ld, "[%s] %s: unknown key (known: cpus, hz, kernel, preempt, duration, warmup, "
+			"seed, balance_interval)", sec, key);
+}
+
+static int sched_key(struct loader *ld, const char *sec, const char *key, const char *val)
+{
+	struct scn_sched *sc = &ld->s->sched;
+	bool b;
+
+	if (!strcmp(key, "base_slice_ns")) {
+		if (set_duration(ld, sec, key, val, &sc->base_slice_ns, 100000))
+			return -EINVAL;
+		sc->base_slice_set = true;
+		return 0;
+	}
+	if (!strcmp(key, "migration_cost_ns"))
+		return set_duration(ld, sec, key, val, &sc->migration_cost_ns, 0);
+	if (!strcmp(key, "tunable_scaling")) {
+		static const char *const m[] = {"none", "log", "linear"};
+
+		for (unsigned i = 0; i < ARRAY_SIZE(m); i++)
+			if (!strcmp(val, m[i]) || (val[0] == '0' + (int)i && !val[1])) {
+				sc->tunable_scaling = (enum tunable_scaling)i;
+				return 0;
+			}
+		return BAD("expected none, log or linear (0, 1, 2)");
+	}
+	if (!strncmp(key, "feature.", 8)) {
+		for (int i = 0; i < __SCHED_FEAT_NR; i++)
+			if (!strcmp(key + 8, feat_names[i])) {
+				if (parse_bool(val, &b))
+					return BAD("expected 0 or 1");
+				sc->features[i] = b;
+				return 0;
+			}
+		return fail(ld, "[%s] %s: unknown or unmodeled sched feature '%s'", sec, key, key + 8);
+	}
+	return fail(ld, "[%s] %s: unknown key (known: base_slice_ns, tunable_scaling, "
+			"migration_cost_ns, feature.NAME)", sec, key);
+}
+
+static int cgroup_key(struct loader *ld, const char *sec, const char *key, const char *val)
+{
+	struct scn_cgroup *c = &ld->s->cgroups[ld->index];
+	u64 v;
+
+	if (!strcmp(key, "shares")) {
+		/* cpu.shares range: MIN_SHARES 2 .. MAX_SHARES 2^18 */
+		if (parse_u64(val, &v))
+			return BAD("expected an integer");
+		if (v < 2 || v > (1u << 18))
+			return BAD("must be in 2..262144 (cpu.shares)");
+		c->shares = v;
+		return 0;
+	}
+	if (!strcmp(key, "weight")) {
+		/* cgroup v2 cpu.weight 1..10000, sched_weight_from_cgroup(): w * 1024 / 100 */
+		if (parse_u64(val, &v))
+			return BAD("expected an integer");
+		if (v < 1 || v > 10000)
+			return BAD("must be in 1..10000 (cpu.weight)");
+		c->shares = (v * 1024 + 50) / 100;
+		if (c->shares < 2)
+			c->shares = 2;
+		return 0;
+	}
+	if (!strcmp(key, "parent")) {
+		if (!valid_name(val))
+			return BAD("expected a cgroup name");
+		copy_name(c->parent, val);
+		return 0;
+	}
+	return fail(ld, "[%s] %s: unknown key (known: shares, weight, parent)", sec, key);
+}
+
+static int task_key(struct loader *ld, const char *sec, const char *key, const char *val)
+{
+	struct scn_task *t = &ld->s->tasks[ld->index];
+	int bad;
+
+	if (!strcmp(key, "cgroup")) {
+		if (!valid_name(val))
+			return BAD("expected a cgroup name");
+		copy_name(t->cgroup, val);
+		return 0;
+	}
+	if (!strcmp(key, "nice"))
+		return set_int(ld, sec, key, val, &t->nice, -20, 19);
+	if (!strcmp(key, "count"))
+		return set_int(ld, sec, key, val, &t->count, 1, 4096);
+	if (!strcmp(key, "cpus")) {
+		int r = cpulist_parse(val, &t->cpus, &bad);
+
+		if (r == -ERANGE)
+			return BAD("CPU %d out of range", bad);
+		if (r)
+			return BAD("expected a CPU list such as 0-3,8");
+		t->has_cpus = true;
+		t->cpus_line = ld->line;
+		return 0;
+	}
+	if (!strcmp(key, "behavior") || !strcmp(key, "behaviour")) {
+		for (unsigned i = 0; i < ARRAY_SIZE(behavior_names); i++)
+			if (!strcmp(val, behavior_names[i])) {
+				t->behavior = (enum task_behavior)i;
+				return 0;
+			}
+		return BAD("expected hog, periodic, yield-loop or yield-to");
+	}
+	if (!strcmp(key, "run"))
+		return set_duration(ld, sec, key, val, &t->run, 1000);
+	if (!strcmp(key, "sleep"))
+		return set_duration(ld, sec, key, val, &t->sleep, 1000);
+	if (!strcmp(key, "period"))
+		return set_duration(ld, sec, key, val, &t->period, 1000);
+	if (!strcmp(key, "target")) {
+		if (!valid_name(val) && !strchr(val, '.'))
+			return BAD("expected a task name");
+		copy_name(t->target, val);
+		return 0;
+	}
+	return fail(ld, "[%s] %s: unknown key (known: cgroup, nice, cpus, behavior, run, sleep, "
+			"period, target, count)", sec, key);
+}
+
+static int handler(void *user, const char *section, const char *key, const char *val)
+{
+	struct loader *ld = user;
+
+	switch (ld->kind) {
+	case SEC_HOST:
+		return !host_key(ld, section, key, val);
+	case SEC_SCHED:
+		return !sched_key(ld, section, key, val);
+	case SEC_CGROUP:
+		return !cgroup_key(ld, section, key, val);
+	case SEC_TASK:
+		return !task_key(ld, section, key, val);
+	default:
+		fail(ld, "%s = %s: key outside any section", key, val);
+		return 0;
+	}
+}
+
+/* fgets for inih that counts lines and opens sections itself. */
+static char *reader(char *buf, int size, void *stream)
+{
+	struct loader *ld = stream;
+	char *p;
+	size_t n;
+
+	if (ld->err[0])
+		return NULL;	/* stop after the first error */
+	if (!fgets(buf, size, ld->f))
+		return NULL;
+	ld->line++;
+	n = strlen(buf);
+	if (n == (size_t)size - 1 && buf[n - 1] != '\n' && !feof(ld->f)) {
+		fail(ld, "line longer than %d characters", size - 2);
+		return NULL;
+	}
+	for (p = buf; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '[') {
+		char *end = strchr(p, ']');
+		char header[128];
+
+		if (!end) {
+			fail(ld, "section header without ']'");
+			return NULL;
+		}
+		snprintf(header, sizeof(header), "%.*s", (int)(end - p - 1), p + 1);
+		if (begin_section(ld, header))
+			return NULL;
+	}
+	return buf;
+}
+
+static int validate(struct loader *ld)
+{
+	const struct scenario *s = ld->s;
+
+	for (int i = 0; i < s->nr_cgroups; i++) {
+		const struct scn_cgroup *c = &s->cgroups[i];
+		int depth = 0;
+
+		ld->line = c->line;
+		if (c->parent[0] && find_cgroup(s, c->parent) < 0)
+			return fail(ld, "[cgroup %s] parent = %s: no such cgroup", c->name, c->parent);
+		for (int p = i; p >= 0 && s->cgroups[p].parent[0]; p = find_cgroup(s, s->cgroups[p].parent))
+			if (++depth > s->nr_cgroups)
+				return fail(ld, "[cgroup %s] parent: the cgroups form a cycle", c->name);
+	}
+	for (int i = 0; i < s->nr_tasks; i++) {
+		const struct scn_task *t = &s->tasks[i];
+
+		ld->line = t->line;
+		if (t->cgroup[0] && find_cgroup(s, t->cgroup) < 0)
+			return fail(ld, "[task %s] cgroup = %s: no such cgroup", t->name, t->cgroup);
+		if (t->has_cpus) {
+			for (int c = s->host.cpus; c < NR_CPUS; c++)
+				if (cpumask_test_cpu(c, &t->cpus)) {
+					ld->line = t->cpus_line;
+					return fail(ld, "[task %s] cpus: CPU %d out of range (the host has %d "
+							"CPUs: 0-%d)", t->name, c, s->host.cpus, s->host.cpus - 1);
+				}
+			if (!cpumask_weight(&t->cpus))
+				return fail(ld, "[task %s] cpus: empty CPU list", t->name);
+		}
+		if (t->behavior == TASK_YIELD_TO) {
+			bool found = false;
+
+			if (!t->target[0])
+				return fail(ld, "[task %s] behavior = yield-to needs target = TASK", t->name);
+			for (int k = 0; k < s->nr_tasks && !found; k++) {
+				const struct scn_task *o = &s->tasks[k];
+				size_t n = strlen(o->name);
+
+				if (!strcmp(o->name, t->target))
+					found = o->count == 1;
+				else if (!strncmp(o->name, t->target, n) && t->target[n] == '.') {
+					char *end;
+					long idx = strtol(t->target + n + 1, &end, 10);
+
+					found = !*end && idx >= 0 && idx < o->count;
+				}
+			}
+			if (!found)
+				return fail(ld, "[task %s] target = %s: no such task (a task with count > 1 "
+						"is named NAME.INDEX)", t->name, t->target);
+		}
+	}
+	if (s->host.warmup >= s->host.duration) {
+		ld->line = 0;
+		return fail(ld, "[host] warmup must be shorter than duration");
+	}
+	return 0;
+}
+
+int scenario_validate(const struct scenario *s, char *err)
+{
+	struct loader ld = {.s = (struct scenario *)s, .err = err, .where = s->path};
+
+	err[0] = '\0';
+	return validate(&ld);
+}
+
+struct scenario *scenario_load(const char *path, char *err)
+{
+	struct scenario *s = malloc(sizeof(*s));
+	struct loader ld = {.s = s, .err = err, .where = path};
+	int r;
+
+	err[0] = '\0';
+	if (!s) {
+		snprintf(err, SCN_ERR_MAX, "%s: out of memory", path);
+		return NULL;
+	}
+	scenario_defaults(s);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	ld.f = fopen(path, "r");
+	if (!ld.f) {
+		snprintf(err, SCN_ERR_MAX, "%s: cannot open: %s", path, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	r = ini_parse_stream(reader, &ld, handler, &ld);
+	fclose(ld.f);
+	if (!err[0] && r != 0) {
+		ld.line = r > 0 ? r : ld.line;
+		fail(&ld, "syntax error (expected [SECTION] or KEY = VALUE)");
+	}
+	if (!err[0])
+		validate(&ld);
+	if (err[0]) {
+		scenario_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int scenario_set(struct scenario *s, const char *assignment, char *err)
+{
+	char buf[512], *eq, *key, *sec, *name = NULL;
+	char header[160];
+	struct loader ld = {.s = s, .err = err, .where = "--set"};
+	int r;
+
+	err[0] = '\0';
+	snprintf(buf, sizeof(buf), "%s", assignment);
+	eq = strchr(buf, '=');
+	if (!eq) {
+		fail(&ld, "%s: expected SECTION.KEY=VALUE", assignment);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	sec = buf;
+	key = strchr(buf, '.');
+	if (!key) {
+		fail(&ld, "%s: expected SECTION.KEY=VALUE", assignment);
+		return -EINVAL;
+	}
+	*key++ = '\0';
+	if (!strcmp(sec, "cgroup") || !strcmp(sec, "task")) {
+		name = key;
+		key = strchr(key, '.');
+		if (!key) {
+			fail(&ld, "%s: expected %s.NAME.KEY=VALUE", assignment, sec);
+			return -EINVAL;
+		}
+		*key++ = '\0';
+		if ((sec[0] == 'c' ? find_cgroup(s, name) : find_task(s, name)) < 0) {
+			fail(&ld, "%s: no [%s %s] in the scenario", assignment, sec, name);
+			return -EINVAL;
+		}
+		snprintf(header, sizeof(header), "%s %s", sec, name);
+	} else {
+		snprintf(header, sizeof(header), "%s", sec);
+	}
+	if (begin_section(&ld, header))
+		return -EINVAL;
+	r = handler(&ld, header, key, eq + 1);
+	return r ? 0 : -EINVAL;
+}
+
+void scenario_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	free(s->cgroups);
+	free(s->tasks);
+	free(s);
+}
