@@ -535,7 +535,7 @@ struct scenario *scenario_load(const char *path, char *err)
 int scenario_set(struct scenario *s, const char *assignment, char *err)
 {
 	char buf[512], *eq, *key, *sec, *name = NULL;
-	char header[160];
+	char header[600];
 	struct loader ld = {.s = s, .err = err, .where = "--set"};
 	int r;
 

@@ -15,7 +15,7 @@
 #include "kvmsim/stats.h"
 
 struct task_result {
-	char name[SCN_NAME_MAX + 8];
+	char name[SCN_NAME_MAX + 16];
 	char cgroup[SCN_NAME_MAX];
 	double cpu_share;
 	double fair_share;	/* the model's expectation; < 0 when not computed */
