@@ -456,8 +456,9 @@ iova_t vfio_dma_map_limit_region_iova(iova_t last_iova, u64 region_size)
 
 /*
  * Patch 2/4 v2+: the overflow test always runs, at the top of the 64-bit space:
- * region->iova = ~(iova_t)0 & ~(region->size - 1) with region->size = 2 pages, so
- * iova + size wraps and map/unmap must fail with -EOVERFLOW whatever the IOVA ranges.
+ * region->iova = ~(iova_t)0 & ~(region->size - 1) while region->size is still one page (the
+ * top page), then region->size = mmap_size (2 pages), so iova + size wraps and map/unmap
+ * must fail with -EOVERFLOW whatever the IOVA ranges. @region_size is the one page.
  */
 iova_t vfio_dma_map_overflow_iova(u64 region_size)
 {
