@@ -89,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((iova & (sizes[k] - 1)) || !inside(ranges, nr, iova, sizes[k]))
 				abort();
 			for (u32 g = 0; g < ng; g++)
-				if (!(got[g] + (gsz[g] - 1) < iova || iova + (sizes[k] - 1) < got[g]))
+				if (!(got[g] + (gsz[g] - 1) < iova ||
+				      iova + (sizes[k] - 1) < got[g]))
 					abort();
 			got[ng] = iova;
 			gsz[ng++] = sizes[k];

@@ -50,8 +50,8 @@ static void check_ranges(struct iommu_iova_range *r, u32 n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fake_kernel k = { data, size };
-	struct vfio_iova_ioctl io = { fake_get_info, &k };
+	struct fake_kernel k = {data, size};
+	struct vfio_iova_ioctl io = {fake_get_info, &k};
 	struct vfio_iova_err err;
 	struct iommu_iova_range *r;
 	u32 n, off;

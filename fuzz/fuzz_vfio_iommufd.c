@@ -57,8 +57,8 @@ static int fake_ranges(void *priv, unsigned long request, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fake_kernel k = { data, size, 0, 0 };
-	struct vfio_iova_ioctl io = { fake_ranges, &k };
+	struct fake_kernel k = {data, size, 0, 0};
+	struct vfio_iova_ioctl io = {fake_ranges, &k};
 	struct iommu_iova_range *r;
 	u64 align;
 	u32 n;

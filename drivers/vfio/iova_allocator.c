@@ -123,7 +123,7 @@ int iova_allocator_alloc(struct iova_allocator *allocator, u64 size, iova_t *iov
 		*iova_out = iova;
 		return 0;
 
-next_range:
+	next_range:
 		allocator->range_idx++;
 		allocator->range_offset = 0;
 	}
@@ -312,7 +312,7 @@ static int hole_add(struct iova_reuse_allocator *a, iova_t start, iova_t last)
 		return 0;
 	}
 	return extent_insert(&a->holes, &a->nholes, &a->holes_cap, i,
-			     (struct iova_extent){ start, last });
+			     (struct iova_extent){start, last});
 }
 
 /**
@@ -387,7 +387,7 @@ int iova_reuse_alloc(struct iova_reuse_allocator *a, u64 size, u64 align, iova_t
 		/* Record the allocation first: on ENOMEM nothing has changed. */
 		at = extent_lower_bound(a->used, a->nused, iova);
 		rc = extent_insert(&a->used, &a->nused, &a->used_cap, at,
-				   (struct iova_extent){ iova, last });
+				   (struct iova_extent){iova, last});
 		if (rc)
 			return rc;
 
@@ -395,7 +395,7 @@ int iova_reuse_alloc(struct iova_reuse_allocator *a, u64 size, u64 align, iova_t
 		if (iova > h.start && last < h.last) {
 			a->holes[i].last = iova - 1;
 			rc = extent_insert(&a->holes, &a->nholes, &a->holes_cap, i + 1,
-					   (struct iova_extent){ last + 1, h.last });
+					   (struct iova_extent){last + 1, h.last});
 			if (rc) {
 				a->holes[i].last = h.last;
 				extent_remove(a->used, &a->nused, at);
@@ -438,9 +438,9 @@ int iova_reuse_free(struct iova_reuse_allocator *a, iova_t iova)
 /* ---- one front end ---- */
 
 static const char *const kind_names[] = {
-	[IOVA_ALLOC_SERIES] = "series",
-	[IOVA_ALLOC_WILLIAMSON] = "williamson",
-	[IOVA_ALLOC_REUSE] = "reuse",
+    [IOVA_ALLOC_SERIES] = "series",
+    [IOVA_ALLOC_WILLIAMSON] = "williamson",
+    [IOVA_ALLOC_REUSE] = "reuse",
 };
 
 int iova_allocator_kind_parse(const char *s, enum iova_allocator_kind *kind)

@@ -87,8 +87,7 @@ int vfio_iommu_get_info(const struct vfio_iova_ioctl *io, struct vfio_iommu_type
 		bufsz = info->argsz;
 	}
 	free(info);
-	return iova_err(err, -EAGAIN,
-			"VFIO_IOMMU_GET_INFO: argsz still growing after %d calls",
+	return iova_err(err, -EAGAIN, "VFIO_IOMMU_GET_INFO: argsz still growing after %d calls",
 			VFIO_IOVA_QUERY_TRIES);
 }
 
@@ -113,8 +112,8 @@ static int info_check(const void *buf, size_t bufsz, struct vfio_iommu_type1_inf
 				bufsz, sizeof(*info));
 	memcpy(info, buf, sizeof(*info));
 	if (info->argsz < sizeof(*info))
-		return iova_err(err, -EINVAL, "IOMMU info argsz %u < sizeof(info) %zu",
-				info->argsz, sizeof(*info));
+		return iova_err(err, -EINVAL, "IOMMU info argsz %u < sizeof(info) %zu", info->argsz,
+				sizeof(*info));
 	if (info->argsz > bufsz)
 		return iova_err(err, -EINVAL,
 				"IOMMU info argsz %u is past the end of the %zu-byte buffer",
@@ -170,8 +169,8 @@ int vfio_iommu_info_cap_hdr(const void *buf, size_t bufsz, u16 cap_id, u32 *cap_
 					"(< %zu)",
 					off, sizeof(info));
 		if (off >= info.argsz)
-			return iova_err(err, -EINVAL, "capability offset %u is past argsz %u",
-					off, info.argsz);
+			return iova_err(err, -EINVAL, "capability offset %u is past argsz %u", off,
+					info.argsz);
 		if (info.argsz - off < sizeof(hdr))
 			return iova_err(err, -EINVAL,
 					"truncated capability header at offset %u (%u bytes "
@@ -223,8 +222,7 @@ int vfio_iommu_info_iova_ranges(const void *buf, size_t bufsz, struct iommu_iova
 				off, argsz - off, fixed);
 	memcpy(&cap, (const u8 *)buf + off, fixed);
 	if (cap.header.version != 1)
-		return iova_err(err, -EPROTO,
-				"IOVA range capability has version %u, expected 1",
+		return iova_err(err, -EPROTO, "IOVA range capability has version %u, expected 1",
 				cap.header.version);
 	if (!cap.nr_iovas)
 		return iova_err(err, -ENODATA, "IOVA range capability reports no ranges");
@@ -295,8 +293,8 @@ int iommufd_iova_ranges_from_buf(const struct iommu_ioas_iova_ranges *cmd,
 		return iova_err(err, -ENODATA, "IOAS %u reports no IOVA ranges", cmd->ioas_id);
 	if (cmd->num_iovas > buf_len)
 		return iova_err(err, -EMSGSIZE,
-				"IOAS %u has %u IOVA ranges but the buffer holds %u",
-				cmd->ioas_id, cmd->num_iovas, buf_len);
+				"IOAS %u has %u IOVA ranges but the buffer holds %u", cmd->ioas_id,
+				cmd->num_iovas, buf_len);
 	if (!cmd->out_iova_alignment || (cmd->out_iova_alignment & (cmd->out_iova_alignment - 1)))
 		return iova_err(err, -EPROTO,
 				"IOAS %u reports out_iova_alignment %llu, not a power of two",
@@ -336,10 +334,10 @@ int iommufd_iova_ranges(const struct vfio_iova_ioctl *io, u32 ioas_id,
 
 	for (int tries = 0; tries < VFIO_IOVA_QUERY_TRIES; tries++) {
 		cmd = (struct iommu_ioas_iova_ranges){
-			.size = sizeof(cmd),
-			.ioas_id = ioas_id,
-			.num_iovas = cap,
-			.allowed_iovas = (uintptr_t)buf,
+		    .size = sizeof(cmd),
+		    .ioas_id = ioas_id,
+		    .num_iovas = cap,
+		    .allowed_iovas = (uintptr_t)buf,
 		};
 		rc = io->ioctl(io->priv, IOMMU_IOAS_IOVA_RANGES, &cmd);
 		if (rc == -EMSGSIZE) {

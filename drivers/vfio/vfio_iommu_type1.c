@@ -19,8 +19,8 @@
 
 /* DIRTY_BITMAP_SIZE_MAX = DIRTY_BITMAP_BYTES(DIRTY_BITMAP_PAGES_MAX), pages max = INT_MAX */
 #define DIRTY_BITMAP_PAGES_MAX ((u64)0x7fffffff)
-#define DIRTY_BITMAP_BYTES(n) ((((n) + 63) & ~63ull) / 8)
-#define DIRTY_BITMAP_SIZE_MAX DIRTY_BITMAP_BYTES(DIRTY_BITMAP_PAGES_MAX)
+#define DIRTY_BITMAP_BYTES(n)  ((((n) + 63) & ~63ull) / 8)
+#define DIRTY_BITMAP_SIZE_MAX  DIRTY_BITMAP_BYTES(DIRTY_BITMAP_PAGES_MAX)
 
 /**
  * vfio_iommu_model_init() - a container whose valid IOVA list is @ranges.
@@ -66,7 +66,7 @@ struct vfio_info_cap {
  */
 static long vfio_info_cap_add(struct vfio_info_cap *caps, size_t size, u16 id, u16 version)
 {
-	struct vfio_info_cap_header header = { .id = id, .version = version }, tmp;
+	struct vfio_info_cap_header header = {.id = id, .version = version}, tmp;
 	size_t off = caps->size, t = 0;
 	u8 *buf;
 
@@ -184,7 +184,7 @@ static int vfio_iommu_iova_build_caps(struct vfio_iommu *iommu, struct vfio_info
 int vfio_iommu_type1_get_info(struct vfio_iommu *iommu, void *arg)
 {
 	struct vfio_iommu_type1_info info = {};
-	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
+	struct vfio_info_cap caps = {.buf = NULL, .size = 0};
 	size_t minsz = offsetof(struct vfio_iommu_type1_info, iova_pgsizes) + sizeof(u64);
 	int ret;
 
@@ -287,7 +287,7 @@ int vfio_dma_do_map(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_map *m
 		iommu->dmas_cap = ncap;
 	}
 	memmove(&iommu->dmas[at + 1], &iommu->dmas[at], (iommu->nr_dmas - at) * sizeof(*ndmas));
-	iommu->dmas[at] = (struct vfio_dma){ iova, size };
+	iommu->dmas[at] = (struct vfio_dma){iova, size};
 	iommu->nr_dmas++;
 	iommu->dma_avail--;
 	return 0;
@@ -334,8 +334,7 @@ int vfio_dma_do_unmap(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_unma
 			return -EINVAL;
 		unmapped += iommu->dmas[end].size;
 	}
-	memmove(&iommu->dmas[at], &iommu->dmas[end],
-		(iommu->nr_dmas - end) * sizeof(*iommu->dmas));
+	memmove(&iommu->dmas[at], &iommu->dmas[end], (iommu->nr_dmas - end) * sizeof(*iommu->dmas));
 	iommu->dma_avail += end - at;
 	iommu->nr_dmas -= end - at;
 	unmap->size = unmapped;

@@ -34,7 +34,7 @@
 #include "kvmsim/vfio_iova.h"
 
 #define VFIO_CONTAINER_PATH "/dev/vfio/vfio"
-#define IOMMUFD_PATH "/dev/iommu"
+#define IOMMUFD_PATH	    "/dev/iommu"
 
 static int __attribute__((format(printf, 3, 4)))
 dev_err(struct vfio_iova_err *err, int rc, const char *fmt, ...)
@@ -100,8 +100,8 @@ static int finish(struct vfio_iova_device_result *res, struct iommu_iova_range *
 static int query_group(const char *group_path, const char *bdf, struct vfio_iova_device_result *res,
 		       struct vfio_iova_err *err)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	struct vfio_iova_ioctl io = { .ioctl = vfio_iova_fd_ioctl };
+	struct vfio_group_status status = {.argsz = sizeof(status)};
+	struct vfio_iova_ioctl io = {.ioctl = vfio_iova_fd_ioctl};
 	struct iommu_iova_range *ranges;
 	int container, group = -1, device = -1, rc;
 	u32 n;
@@ -129,8 +129,7 @@ static int query_group(const char *group_path, const char *bdf, struct vfio_iova
 		goto out;
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		rc = dev_err(err, -EBUSY,
-			     "%s: group not viable (bind all its devices to vfio-pci)",
+		rc = dev_err(err, -EBUSY, "%s: group not viable (bind all its devices to vfio-pci)",
 			     group_path);
 		goto out;
 	}
@@ -170,7 +169,7 @@ out:
 
 static int ioas_alloc(int iommufd, u32 *ioas_id, struct vfio_iova_err *err)
 {
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_ioas_alloc alloc = {.size = sizeof(alloc)};
 
 	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc) < 0)
 		return dev_err(err, -errno, "%s: IOMMU_IOAS_ALLOC: %s", IOMMUFD_PATH,
@@ -181,7 +180,7 @@ static int ioas_alloc(int iommufd, u32 *ioas_id, struct vfio_iova_err *err)
 
 static void ioas_destroy(int iommufd, u32 ioas_id)
 {
-	struct iommu_destroy d = { .size = sizeof(d), .id = ioas_id };
+	struct iommu_destroy d = {.size = sizeof(d), .id = ioas_id};
 
 	ioctl(iommufd, IOMMU_DESTROY, &d);
 }
@@ -190,7 +189,7 @@ static void ioas_destroy(int iommufd, u32 ioas_id)
 static int query_iommufd(const char *device_path, struct vfio_iova_device_result *res,
 			 struct vfio_iova_err *err)
 {
-	struct vfio_iova_ioctl io = { .ioctl = vfio_iova_fd_ioctl };
+	struct vfio_iova_ioctl io = {.ioctl = vfio_iova_fd_ioctl};
 	struct iommu_iova_range *ranges;
 	int iommufd, device = -1, rc;
 	u32 ioas_id = 0, n;
@@ -203,9 +202,9 @@ static int query_iommufd(const char *device_path, struct vfio_iova_device_result
 		goto out;
 	if (device_path) {
 #ifdef VFIO_DEVICE_BIND_IOMMUFD
-		struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
-		struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach),
-								.pt_id = ioas_id };
+		struct vfio_device_bind_iommufd bind = {.argsz = sizeof(bind), .iommufd = iommufd};
+		struct vfio_device_attach_iommufd_pt attach = {.argsz = sizeof(attach),
+							       .pt_id = ioas_id};
 
 		device = open(device_path, O_RDWR | O_CLOEXEC);
 		if (device < 0) {
@@ -310,8 +309,8 @@ int vfio_iova_device_query(const char *path, struct vfio_iova_device_result *res
 			       path);
 	if (!strncmp(path, "/dev/vfio/", 10)) {
 		if (!have_container)
-			return dev_err(err, -ENODEV, "%s: no VFIO container (%s) on this host", path,
-				       VFIO_CONTAINER_PATH);
+			return dev_err(err, -ENODEV, "%s: no VFIO container (%s) on this host",
+				       path, VFIO_CONTAINER_PATH);
 		return query_group(path, NULL, res, err);
 	}
 	return dev_err(err, -EINVAL,

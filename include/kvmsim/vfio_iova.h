@@ -123,7 +123,8 @@ struct iova_extent {
 struct iova_reuse_allocator {
 	struct iommu_iova_range *ranges; /* the normalized ranges: a block never spans two */
 	u32 nranges;
-	struct iova_extent *holes; /* free space, sorted by start, disjoint, merged within a range */
+	struct iova_extent
+	    *holes; /* free space, sorted by start, disjoint, merged within a range */
 	u32 nholes, holes_cap;
 	struct iova_extent *used; /* allocations, sorted by start */
 	u32 nused, used_cap;
@@ -207,7 +208,7 @@ int iommufd_ioas_ioctl(void *priv, unsigned long request, void *arg);
 struct vfio_iova_device_result {
 	struct iommu_iova_range *ranges;
 	u32 nranges;
-	const char *via; /* "vfio-type1" or "iommufd" */
+	const char *via;  /* "vfio-type1" or "iommufd" */
 	const char *note; /* a caveat for the user, or NULL */
 };
 

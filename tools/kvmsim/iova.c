@@ -16,33 +16,33 @@
 #define MAP_LIMIT_PAGE 4096ull /* the selftests' getpagesize() on x86-64, fixed for determinism */
 
 static const char usage_text[] =
-	"usage: kvmsim iova (--range START-LAST... | --device PATH) [--alloc SIZE...]\n"
-	"                   [--allocator series|williamson|reuse] [--free N...]\n"
-	"                   [--through type1|iommufd] [--json]\n"
-	"\n"
-	"IOVA ranges and IOVA allocation as in the VFIO selftests (Alex Mastro's series\n"
-	"\"update DMA mapping tests to use queried IOVA ranges\").\n"
-	"\n"
-	"  --range START-LAST...  usable IOVA ranges, LAST inclusive (decimal or 0x-hex);\n"
-	"                         several may follow one --range, or repeat --range\n"
-	"  --device PATH          query a real IOMMU instead: /dev/vfio/GROUP, a PCI address\n"
-	"                         DDDD:BB:DD.F bound to vfio-pci, /dev/vfio/devices/vfioN, or\n"
-	"                         /dev/iommu (an empty IOAS)\n"
-	"  --alloc SIZE...        allocate IOVAs of these sizes, in order; a power of two,\n"
-	"                         decimal with optional K/M/G/T suffix, or 0x-hex\n"
-	"  --allocator NAME       series (default): the series' iova_allocator_alloc();\n"
-	"                         williamson: Alex Williamson's vfio_pci_get_next_iova();\n"
-	"                         reuse: first fit with free and reuse\n"
-	"  --free N...            (reuse) free the N-th allocation (0-based), in command-line\n"
-	"                         order with the --alloc sizes\n"
-	"  --through KIND         pass the --range ranges through the model kernel and the real\n"
-	"                         query path: type1 (VFIO_IOMMU_GET_INFO capability chain) or\n"
-	"                         iommufd (IOMMU_IOAS_IOVA_RANGES, EMSGSIZE protocol)\n"
-	"  --json                 {\"allocator\", \"ranges\": [{\"start\", \"last\"}],\n"
-	"                         \"allocations\": [{\"size\", \"iova\"}], \"last_iova\"}\n"
-	"\n"
-	"Ranges are sorted by start and must not overlap. A failed allocation prints what was\n"
-	"allocated, then the error, and exits 1. Usage errors exit 2.\n";
+    "usage: kvmsim iova (--range START-LAST... | --device PATH) [--alloc SIZE...]\n"
+    "                   [--allocator series|williamson|reuse] [--free N...]\n"
+    "                   [--through type1|iommufd] [--json]\n"
+    "\n"
+    "IOVA ranges and IOVA allocation as in the VFIO selftests (Alex Mastro's series\n"
+    "\"update DMA mapping tests to use queried IOVA ranges\").\n"
+    "\n"
+    "  --range START-LAST...  usable IOVA ranges, LAST inclusive (decimal or 0x-hex);\n"
+    "                         several may follow one --range, or repeat --range\n"
+    "  --device PATH          query a real IOMMU instead: /dev/vfio/GROUP, a PCI address\n"
+    "                         DDDD:BB:DD.F bound to vfio-pci, /dev/vfio/devices/vfioN, or\n"
+    "                         /dev/iommu (an empty IOAS)\n"
+    "  --alloc SIZE...        allocate IOVAs of these sizes, in order; a power of two,\n"
+    "                         decimal with optional K/M/G/T suffix, or 0x-hex\n"
+    "  --allocator NAME       series (default): the series' iova_allocator_alloc();\n"
+    "                         williamson: Alex Williamson's vfio_pci_get_next_iova();\n"
+    "                         reuse: first fit with free and reuse\n"
+    "  --free N...            (reuse) free the N-th allocation (0-based), in command-line\n"
+    "                         order with the --alloc sizes\n"
+    "  --through KIND         pass the --range ranges through the model kernel and the real\n"
+    "                         query path: type1 (VFIO_IOMMU_GET_INFO capability chain) or\n"
+    "                         iommufd (IOMMU_IOAS_IOVA_RANGES, EMSGSIZE protocol)\n"
+    "  --json                 {\"allocator\", \"ranges\": [{\"start\", \"last\"}],\n"
+    "                         \"allocations\": [{\"size\", \"iova\"}], \"last_iova\"}\n"
+    "\n"
+    "Ranges are sorted by start and must not overlap. A failed allocation prints what was\n"
+    "allocated, then the error, and exits 1. Usage errors exit 2.\n";
 
 enum op_kind { OP_ALLOC, OP_FREE };
 
@@ -116,7 +116,7 @@ static int add_range(struct iova_cli *c, const char *arg)
 
 static int add_op(struct iova_cli *c, enum op_kind kind, const char *arg)
 {
-	struct op op = { .kind = kind, .arg = arg };
+	struct op op = {.kind = kind, .arg = arg};
 	int rc;
 
 	if (kind == OP_ALLOC) {
@@ -191,11 +191,13 @@ static int parse_args(struct iova_cli *c, int argc, char **argv, bool *done)
 			c->json = true;
 			continue;
 		}
-		if (!strcmp(name, "--range") || !strcmp(name, "--alloc") || !strcmp(name, "--free")) {
+		if (!strcmp(name, "--range") || !strcmp(name, "--alloc") ||
+		    !strcmp(name, "--free")) {
 			list = name[2] == 'r' ? RANGE : name[2] == 'a' ? ALLOC : FREE;
 			if (val) {
-				rc = list == RANGE ? add_range(c, val) :
-				     add_op(c, list == ALLOC ? OP_ALLOC : OP_FREE, val);
+				rc = list == RANGE
+					 ? add_range(c, val)
+					 : add_op(c, list == ALLOC ? OP_ALLOC : OP_FREE, val);
 				if (rc)
 					return rc;
 			} else if (i + 1 >= argc || is_option(argv[i + 1])) {
@@ -219,8 +221,8 @@ static int parse_args(struct iova_cli *c, int argc, char **argv, bool *done)
 				c->device = val;
 			} else {
 				if (strcmp(val, "type1") && strcmp(val, "iommufd"))
-					return usage_error("--through %s: expected type1 or iommufd",
-							   val);
+					return usage_error(
+					    "--through %s: expected type1 or iommufd", val);
 				c->through = val;
 			}
 			continue;
@@ -263,7 +265,7 @@ static int query_through(struct iova_cli *c, struct vfio_iova_err *err)
 
 	if (!strcmp(c->through, "type1")) {
 		struct vfio_iommu iommu;
-		struct vfio_iova_ioctl io = { vfio_iommu_type1_ioctl, &iommu };
+		struct vfio_iova_ioctl io = {vfio_iommu_type1_ioctl, &iommu};
 
 		rc = vfio_iommu_model_init(&iommu, c->ranges, c->nranges,
 					   MAP_LIMIT_PAGE | (2ull << 20) | (1ull << 30));
@@ -272,7 +274,7 @@ static int query_through(struct iova_cli *c, struct vfio_iova_err *err)
 		vfio_iommu_model_cleanup(&iommu);
 	} else {
 		struct iommufd_ioas_model ioas;
-		struct vfio_iova_ioctl io = { iommufd_ioas_ioctl, &ioas };
+		struct vfio_iova_ioctl io = {iommufd_ioas_ioctl, &ioas};
 
 		rc = iommufd_ioas_model_init(&ioas, 1, c->ranges, c->nranges, MAP_LIMIT_PAGE);
 		if (!rc)
@@ -345,10 +347,10 @@ static void print_json(const struct iova_cli *c, iova_t last_iova, const struct 
 
 static int cmd_iova(int argc, char **argv)
 {
-	struct iova_cli c = { .kind = IOVA_ALLOC_SERIES };
-	struct vfio_iova_device_result dev = { 0 };
+	struct iova_cli c = {.kind = IOVA_ALLOC_SERIES};
+	struct vfio_iova_device_result dev = {0};
 	struct iova_any_allocator alloc;
-	struct vfio_iova_err err = { "" };
+	struct vfio_iova_err err = {""};
 	struct alloc_rec *recs = NULL;
 	const char *source = "from --range", *failed_arg = NULL;
 	char failure[256] = "";
@@ -386,8 +388,8 @@ static int cmd_iova(int argc, char **argv)
 				goto out;
 			}
 			source = !strcmp(c.through, "type1") ? "via the type1 model's "
-							       "VFIO_IOMMU_GET_INFO" :
-							       "via the iommufd model's "
+							       "VFIO_IOMMU_GET_INFO"
+							     : "via the iommufd model's "
 							       "IOMMU_IOAS_IOVA_RANGES";
 		}
 	}
@@ -395,8 +397,8 @@ static int cmd_iova(int argc, char **argv)
 
 	rc = iova_any_init(&alloc, c.kind, c.ranges, c.nranges);
 	if (rc) {
-		fprintf(stderr, "kvmsim iova: allocator %s: %s\n",
-			iova_allocator_kind_name(c.kind), strerror(-rc));
+		fprintf(stderr, "kvmsim iova: allocator %s: %s\n", iova_allocator_kind_name(c.kind),
+			strerror(-rc));
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -418,13 +420,13 @@ static int cmd_iova(int argc, char **argv)
 		}
 		rc = iova_any_alloc(&alloc, op->value, &iova);
 		if (rc) {
-			snprintf(failure, sizeof(failure),
-				 "--alloc %s (allocation %u): %s", op->arg, nrecs,
+			snprintf(failure, sizeof(failure), "--alloc %s (allocation %u): %s",
+				 op->arg, nrecs,
 				 rc == -ENOSPC ? "IOVA allocator out of space" : strerror(-rc));
 			failed_arg = op->arg;
 			break;
 		}
-		recs[nrecs++] = (struct alloc_rec){ .size = op->value, .iova = iova };
+		recs[nrecs++] = (struct alloc_rec){.size = op->value, .iova = iova};
 	}
 	iova_any_cleanup(&alloc);
 

@@ -38,7 +38,7 @@ static iova_t s_alloc(struct iova_allocator *a, u64 size)
 
 static void test_series_worked_examples(void **state)
 {
-	struct iommu_iova_range one[1] = { { 0, 0xffff } };
+	struct iommu_iova_range one[1] = {{0, 0xffff}};
 	struct iova_allocator *a = series(one, 1);
 	iova_t iova;
 
@@ -63,7 +63,7 @@ static void test_series_worked_examples(void **state)
 
 static void test_series_next_range_never_revisited(void **state)
 {
-	struct iommu_iova_range r[2] = { { 0x1000, 0x2fff }, { 0x10000, 0x1ffff } };
+	struct iommu_iova_range r[2] = {{0x1000, 0x2fff}, {0x10000, 0x1ffff}};
 	struct iova_allocator *a = series(r, 2);
 
 	/*
@@ -79,7 +79,7 @@ static void test_series_next_range_never_revisited(void **state)
 static void test_series_initial_state(void **state)
 {
 	/* v2 "Fix iova allocator initial state bug": the first IOVA is ranges[0].start */
-	struct iommu_iova_range r[1] = { { 0x100000, 0x1fffff } };
+	struct iommu_iova_range r[1] = {{0x100000, 0x1fffff}};
 	struct iova_allocator *a = series(r, 1);
 
 	assert_int_equal(a->range_idx, 0);
@@ -90,9 +90,9 @@ static void test_series_initial_state(void **state)
 
 static void test_series_exact_end_and_top(void **state)
 {
-	struct iommu_iova_range r[2] = { { 0, 0xfff }, { 0x2000, 0x2fff } };
-	struct iommu_iova_range top[1] = { { 0xffffffffffff0000ull, ~0ull } };
-	struct iommu_iova_range odd[1] = { { 0xfffffffffffff001ull, ~0ull } };
+	struct iommu_iova_range r[2] = {{0, 0xfff}, {0x2000, 0x2fff}};
+	struct iommu_iova_range top[1] = {{0xffffffffffff0000ull, ~0ull}};
+	struct iommu_iova_range odd[1] = {{0xfffffffffffff001ull, ~0ull}};
 	struct iova_allocator *a = series(r, 2);
 	iova_t iova;
 
@@ -121,7 +121,7 @@ static void test_series_exact_end_and_top(void **state)
 
 static void test_series_bad_sizes(void **state)
 {
-	struct iommu_iova_range r[1] = { { 0, 0xffff } };
+	struct iommu_iova_range r[1] = {{0, 0xffff}};
 	struct iova_allocator *a = series(r, 1);
 	iova_t iova;
 
@@ -136,7 +136,7 @@ static void test_series_bad_sizes(void **state)
 
 static void test_williamson_examples(void **state)
 {
-	struct iommu_iova_range r[2] = { { 0x1000, 0x2fff }, { 0x10000, 0x1ffff } };
+	struct iommu_iova_range r[2] = {{0x1000, 0x2fff}, {0x10000, 0x1ffff}};
 	struct vfio_pci_iova_state d;
 	iova_t iova;
 
@@ -155,14 +155,14 @@ static void test_williamson_examples(void **state)
 	vfio_pci_iova_cleanup(&d);
 
 	/* ALIGN wrapping at the top: iova_next 0xfffffffffffff001, size 8K -> ALIGN = 0 */
-	struct iommu_iova_range top[1] = { { 0xfffffffffffff001ull, ~0ull } };
+	struct iommu_iova_range top[1] = {{0xfffffffffffff001ull, ~0ull}};
 
 	assert_int_equal(vfio_pci_iova_init(&d, top, 1), 0);
 	assert_int_equal(vfio_pci_get_next_iova(&d, 2 * K4, &iova), -ENOSPC);
 	vfio_pci_iova_cleanup(&d);
 
 	/* ending at 2^64 - 1: end + 1 overflows, the range is left */
-	struct iommu_iova_range top2[1] = { { 0xfffffffffffff000ull, ~0ull } };
+	struct iommu_iova_range top2[1] = {{0xfffffffffffff000ull, ~0ull}};
 
 	assert_int_equal(vfio_pci_iova_init(&d, top2, 1), 0);
 	assert_int_equal(vfio_pci_get_next_iova(&d, K4, &iova), 0);
@@ -266,7 +266,7 @@ static void test_property_series_williamson(void **state)
 			assert_int_equal(i1, i2);
 			assert_int_equal(i1 & (size - 1), 0);
 			assert_true(range_of(r, n, i1, size) >= 0);
-			l[nl++] = (struct live){ i1, size };
+			l[nl++] = (struct live){i1, size};
 		}
 		check_no_overlap(l, nl);
 		iova_allocator_cleanup(a);
@@ -275,8 +275,8 @@ static void test_property_series_williamson(void **state)
 }
 
 /* Oracle: the lowest size-aligned block inside one range that overlaps no live block. */
-static bool oracle_first_fit(const struct iommu_iova_range *r, u32 n, const struct live *l,
-			     u32 nl, u64 size, iova_t *out)
+static bool oracle_first_fit(const struct iommu_iova_range *r, u32 n, const struct live *l, u32 nl,
+			     u64 size, iova_t *out)
 {
 	for (u32 i = 0; i < n; i++) {
 		iova_t x;
@@ -350,7 +350,7 @@ static void test_property_reuse(void **state)
 			assert_int_equal(got, want);
 			assert_int_equal(got & (size - 1), 0);
 			assert_true(range_of(r, n, got, size) >= 0);
-			l[nl++] = (struct live){ got, size };
+			l[nl++] = (struct live){got, size};
 			check_no_overlap(l, nl);
 		}
 		iova_reuse_cleanup(&a);
@@ -359,8 +359,8 @@ static void test_property_reuse(void **state)
 
 static void test_reuse_examples(void **state)
 {
-	struct iommu_iova_range r[1] = { { 0, 0x3fff } };
-	struct iommu_iova_range adj[2] = { { 0, 0xfff }, { 0x1000, 0x1fff } };
+	struct iommu_iova_range r[1] = {{0, 0x3fff}};
+	struct iommu_iova_range adj[2] = {{0, 0xfff}, {0x1000, 0x1fff}};
 	struct iova_reuse_allocator a;
 	iova_t iova[4], x;
 
@@ -400,7 +400,7 @@ static void test_reuse_examples(void **state)
 	iova_reuse_cleanup(&a);
 
 	/* unnormalized input is refused */
-	struct iommu_iova_range bad[2] = { { 0x1000, 0x1fff }, { 0, 0xfff } };
+	struct iommu_iova_range bad[2] = {{0x1000, 0x1fff}, {0, 0xfff}};
 
 	assert_int_equal(iova_reuse_init(&a, bad, 2), -EINVAL);
 
@@ -418,8 +418,7 @@ static void test_reuse_examples(void **state)
  * valid IOVA ranges (VT-d, reserved MSI window 0xfee00000-0xfeefffff) are
  * [0, 0xfedfffff] and [0xfef00000, 2^39 - 1].
  */
-static const struct iommu_iova_range iommu39[2] = { { 0, 0xfedfffff },
-						    { 0xfef00000, (1ull << 39) - 1 } };
+static const struct iommu_iova_range iommu39[2] = {{0, 0xfedfffff}, {0xfef00000, (1ull << 39) - 1}};
 
 static void test_39bit_allocations_stay_below(void **state)
 {
@@ -479,10 +478,9 @@ static void test_39bit_map_limit(void **state)
 	 * that test here; v2+ runs it.
 	 */
 	struct vfio_iommu iommu;
-	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map),
-						.flags = VFIO_DMA_MAP_FLAG_READ |
-							 VFIO_DMA_MAP_FLAG_WRITE };
-	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+	struct vfio_iommu_type1_dma_map map = {
+	    .argsz = sizeof(map), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE};
+	struct vfio_iommu_type1_dma_unmap unmap = {.argsz = sizeof(unmap)};
 	struct vfio_pci_iova_state d;
 	iova_t last;
 
@@ -507,8 +505,8 @@ static void test_39bit_map_limit(void **state)
 	assert_int_equal(unmap.size, K4);
 
 	assert_int_equal(vfio_iommu_type1_ioctl(&iommu, VFIO_IOMMU_MAP_DMA, &map), 0);
-	unmap = (struct vfio_iommu_type1_dma_unmap){ .argsz = sizeof(unmap),
-						     .flags = VFIO_DMA_UNMAP_FLAG_ALL };
+	unmap = (struct vfio_iommu_type1_dma_unmap){.argsz = sizeof(unmap),
+						    .flags = VFIO_DMA_UNMAP_FLAG_ALL};
 	assert_int_equal(vfio_iommu_type1_ioctl(&iommu, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
 	assert_int_equal(unmap.size, K4);
 
@@ -526,8 +524,8 @@ static void test_39bit_map_limit(void **state)
 	map.iova = vfio_dma_map_overflow_iova(K4);
 	map.size = 2 * K4;
 	assert_int_equal(vfio_iommu_type1_ioctl(&iommu, VFIO_IOMMU_MAP_DMA, &map), -EOVERFLOW);
-	unmap = (struct vfio_iommu_type1_dma_unmap){ .argsz = sizeof(unmap), .iova = map.iova,
-						     .size = 2 * K4 };
+	unmap = (struct vfio_iommu_type1_dma_unmap){
+	    .argsz = sizeof(unmap), .iova = map.iova, .size = 2 * K4};
 	assert_int_equal(vfio_iommu_type1_ioctl(&iommu, VFIO_IOMMU_UNMAP_DMA, &unmap), -EOVERFLOW);
 	vfio_iommu_model_cleanup(&iommu);
 }
@@ -535,11 +533,11 @@ static void test_39bit_map_limit(void **state)
 static void test_type1_map_unmap_semantics(void **state)
 {
 	/* type1v2: overlapping maps -EEXIST, unaligned -EINVAL, bisecting unmaps -EINVAL */
-	struct iommu_iova_range r[1] = { { 0, 0xfffff } };
+	struct iommu_iova_range r[1] = {{0, 0xfffff}};
 	struct vfio_iommu iommu;
-	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map), .iova = 0x2000,
-						.size = 0x2000 };
-	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+	struct vfio_iommu_type1_dma_map map = {
+	    .argsz = sizeof(map), .iova = 0x2000, .size = 0x2000};
+	struct vfio_iommu_type1_dma_unmap unmap = {.argsz = sizeof(unmap)};
 
 	assert_int_equal(vfio_iommu_model_init(&iommu, r, 1, K4), 0);
 	assert_int_equal(vfio_dma_do_map(&iommu, &map), 0);
@@ -572,18 +570,18 @@ static void test_type1_map_unmap_semantics(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_series_worked_examples),
-		cmocka_unit_test(test_series_next_range_never_revisited),
-		cmocka_unit_test(test_series_initial_state),
-		cmocka_unit_test(test_series_exact_end_and_top),
-		cmocka_unit_test(test_series_bad_sizes),
-		cmocka_unit_test(test_williamson_examples),
-		cmocka_unit_test(test_property_series_williamson),
-		cmocka_unit_test(test_property_reuse),
-		cmocka_unit_test(test_reuse_examples),
-		cmocka_unit_test(test_39bit_allocations_stay_below),
-		cmocka_unit_test(test_39bit_map_limit),
-		cmocka_unit_test(test_type1_map_unmap_semantics),
+	    cmocka_unit_test(test_series_worked_examples),
+	    cmocka_unit_test(test_series_next_range_never_revisited),
+	    cmocka_unit_test(test_series_initial_state),
+	    cmocka_unit_test(test_series_exact_end_and_top),
+	    cmocka_unit_test(test_series_bad_sizes),
+	    cmocka_unit_test(test_williamson_examples),
+	    cmocka_unit_test(test_property_series_williamson),
+	    cmocka_unit_test(test_property_reuse),
+	    cmocka_unit_test(test_reuse_examples),
+	    cmocka_unit_test(test_39bit_allocations_stay_below),
+	    cmocka_unit_test(test_39bit_map_limit),
+	    cmocka_unit_test(test_type1_map_unmap_semantics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,7 +75,7 @@ static void test_parse_size(void **state)
 
 static void test_parse_range(void **state)
 {
-	struct iommu_iova_range r = { 1, 2 };
+	struct iommu_iova_range r = {1, 2};
 
 	assert_int_equal(iova_parse_range("0-0x7fffffffff", &r), 0);
 	assert_int_equal(r.start, 0);
@@ -85,7 +85,7 @@ static void test_parse_range(void **state)
 	assert_int_equal(r.last, 5);
 	assert_int_equal(iova_parse_range("0xfef00000-18446744073709551615", &r), 0);
 	assert_int_equal(r.last, ~0ull);
-	r = (struct iommu_iova_range){ 1, 2 };
+	r = (struct iommu_iova_range){1, 2};
 	assert_int_equal(iova_parse_range("6-5", &r), -EINVAL);
 	assert_int_equal(iova_parse_range("5", &r), -EINVAL);
 	assert_int_equal(iova_parse_range("-5", &r), -EINVAL);
@@ -101,9 +101,9 @@ static void test_parse_range(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_u64),
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_parse_range),
+	    cmocka_unit_test(test_parse_u64),
+	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_parse_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

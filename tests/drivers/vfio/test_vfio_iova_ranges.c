@@ -16,21 +16,21 @@
 #include "kvmsim/vfio_iova.h"
 
 #define INFO_SZ sizeof(struct vfio_iommu_type1_info) /* 24 */
-#define HDR_SZ sizeof(struct vfio_info_cap_header) /* 8 */
+#define HDR_SZ	sizeof(struct vfio_info_cap_header)  /* 8 */
 
 /* ---- helpers to write a GET_INFO answer by hand ---- */
 
 static void put_info(u8 *buf, u32 argsz, u32 flags, u32 cap_offset)
 {
-	struct vfio_iommu_type1_info info = { .argsz = argsz, .flags = flags,
-					      .iova_pgsizes = 4096, .cap_offset = cap_offset };
+	struct vfio_iommu_type1_info info = {
+	    .argsz = argsz, .flags = flags, .iova_pgsizes = 4096, .cap_offset = cap_offset};
 
 	memcpy(buf, &info, sizeof(info));
 }
 
 static void put_hdr(u8 *buf, u32 off, u16 id, u16 version, u32 next)
 {
-	struct vfio_info_cap_header h = { .id = id, .version = version, .next = next };
+	struct vfio_info_cap_header h = {.id = id, .version = version, .next = next};
 
 	memcpy(buf + off, &h, sizeof(h));
 }
@@ -65,9 +65,9 @@ static void test_type1_model_chain_layout(void **state)
 	 * range (id 1, 16 + 16 * n) in that order, after the 24-byte info: offsets 24, 56, 72;
 	 * with n = 2 argsz = 24 + 32 + 16 + 48 = 120.
 	 */
-	struct iommu_iova_range in[2] = { { 0, 0xfedfffff }, { 0xfef00000, 0x7fffffffff } };
+	struct iommu_iova_range in[2] = {{0, 0xfedfffff}, {0xfef00000, 0x7fffffffff}};
 	struct vfio_iommu iommu;
-	struct vfio_iommu_type1_info info = { .argsz = INFO_SZ };
+	struct vfio_iommu_type1_info info = {.argsz = INFO_SZ};
 	struct vfio_info_cap_header h;
 	u8 buf[120];
 	u64 u;
@@ -81,7 +81,7 @@ static void test_type1_model_chain_layout(void **state)
 	assert_int_equal(info.iova_pgsizes, 0x40201000);
 
 	memset(buf, 0xa5, sizeof(buf));
-	memcpy(buf, &(u32){ 120 }, 4);
+	memcpy(buf, &(u32){120}, 4);
 	assert_int_equal(vfio_iommu_type1_get_info(&iommu, buf), 0);
 	memcpy(&info, buf, sizeof(info));
 	assert_int_equal(info.cap_offset, 24);
@@ -107,10 +107,9 @@ static void test_type1_model_query(void **state)
 {
 	/* unsorted in the model on purpose: the query reports them as they are */
 	struct iommu_iova_range in[3] = {
-		{ 0xfef00000, 0x7fffffffff }, { 0, 0xfedfffff }, { 0x8000000000, 0x8000000fff }
-	};
+	    {0xfef00000, 0x7fffffffff}, {0, 0xfedfffff}, {0x8000000000, 0x8000000fff}};
 	struct vfio_iommu iommu;
-	struct vfio_iova_ioctl io = { vfio_iommu_type1_ioctl, &iommu };
+	struct vfio_iova_ioctl io = {vfio_iommu_type1_ioctl, &iommu};
 	struct vfio_iova_err err;
 	struct iommu_iova_range *r;
 	u32 n;
@@ -136,16 +135,16 @@ static void test_type1_model_query(void **state)
 static void test_type1_model_minsz(void **state)
 {
 	/* argsz < offsetofend(iova_pgsizes) = 16: -EINVAL; argsz 16 writes back 16 bytes only */
-	struct iommu_iova_range in[1] = { { 0, 0xffff } };
+	struct iommu_iova_range in[1] = {{0, 0xffff}};
 	struct vfio_iommu iommu;
 	u8 buf[24];
 
 	assert_int_equal(vfio_iommu_model_init(&iommu, in, 1, 4096), 0);
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf, &(u32){ 15 }, 4);
+	memcpy(buf, &(u32){15}, 4);
 	assert_int_equal(vfio_iommu_type1_get_info(&iommu, buf), -EINVAL);
 	memset(buf, 0xee, sizeof(buf));
-	memcpy(buf, &(u32){ 16 }, 4);
+	memcpy(buf, &(u32){16}, 4);
 	assert_int_equal(vfio_iommu_type1_get_info(&iommu, buf), 0);
 	assert_int_equal(buf[16], 0xee); /* cap_offset untouched */
 	vfio_iommu_model_cleanup(&iommu);
@@ -156,7 +155,7 @@ static void test_type1_model_minsz(void **state)
 struct fake {
 	int calls;
 	int grow_each_call; /* raise argsz by 8 on every call */
-	u32 answer_argsz; /* for a broken kernel */
+	u32 answer_argsz;   /* for a broken kernel */
 	int fail_rc;
 };
 
@@ -164,7 +163,7 @@ static int fake_get_info(void *priv, unsigned long request, void *arg)
 {
 	struct fake *f = priv;
 	struct vfio_iommu_type1_info *info = arg;
-	u64 se[2] = { 0x1000, 0x1fff };
+	u64 se[2] = {0x1000, 0x1fff};
 	u32 need = 24 + 32 + (u32)(8 * f->calls * f->grow_each_call);
 
 	f->calls++;
@@ -191,8 +190,8 @@ static int fake_get_info(void *priv, unsigned long request, void *arg)
 static void test_get_info_requery(void **state)
 {
 	/* a kernel whose chain grows once between the calls: three calls, then success */
-	struct fake f = { .grow_each_call = 0 };
-	struct vfio_iova_ioctl io = { fake_get_info, &f };
+	struct fake f = {.grow_each_call = 0};
+	struct vfio_iova_ioctl io = {fake_get_info, &f};
 	struct vfio_iova_err err;
 	struct iommu_iova_range *r;
 	u32 n;
@@ -205,17 +204,17 @@ static void test_get_info_requery(void **state)
 	free(r);
 
 	/* growing on every call: VFIO_IOVA_QUERY_TRIES calls, then -EAGAIN */
-	f = (struct fake){ .grow_each_call = 1 };
+	f = (struct fake){.grow_each_call = 1};
 	assert_int_equal(vfio_iommu_iova_ranges(&io, &r, &n, &err), -EAGAIN);
 	assert_int_equal(f.calls, VFIO_IOVA_QUERY_TRIES);
 
 	/* a kernel that answers argsz 8 < sizeof(info): -EPROTO, not a short buffer walk */
-	f = (struct fake){ .answer_argsz = 8 };
+	f = (struct fake){.answer_argsz = 8};
 	assert_int_equal(vfio_iommu_iova_ranges(&io, &r, &n, &err), -EPROTO);
 	assert_non_null(strstr(err.msg, "argsz 8"));
 
 	/* the ioctl's errno is passed up */
-	f = (struct fake){ .fail_rc = -ENODEV };
+	f = (struct fake){.fail_rc = -ENODEV};
 	assert_int_equal(vfio_iommu_iova_ranges(&io, &r, &n, &err), -ENODEV);
 	assert_non_null(strstr(err.msg, "VFIO_IOMMU_GET_INFO"));
 }
@@ -225,7 +224,7 @@ static void test_get_info_requery(void **state)
 static void test_chain_cycles(void **state)
 {
 	struct vfio_iova_err err;
-	u8 buf[128] = { 0 };
+	u8 buf[128] = {0};
 
 	/* a capability pointing at itself: max_depth = (64 - 24) / 8 = 5, the 6th visit fails */
 	put_info(buf, 64, VFIO_IOMMU_INFO_CAPS, 24);
@@ -251,7 +250,7 @@ static void test_chain_cycles(void **state)
 static void test_chain_bounds(void **state)
 {
 	struct vfio_iova_err err;
-	u8 buf[128] = { 0 };
+	u8 buf[128] = {0};
 
 	/* first offset past argsz */
 	put_info(buf, 64, VFIO_IOMMU_INFO_CAPS, 200);
@@ -295,8 +294,8 @@ static void test_chain_iova_cap(void **state)
 {
 	struct vfio_iova_err err;
 	struct iommu_iova_range *r;
-	u64 se[4] = { 0x0, 0xffff, 0x100000, 0x1fffff };
-	u8 buf[160] = { 0 };
+	u64 se[4] = {0x0, 0xffff, 0x100000, 0x1fffff};
+	u8 buf[160] = {0};
 	u32 n;
 
 	/* a good chain: a foreign cap at 24 then the IOVA cap at 40 with 2 ranges: 40+16+32 */
@@ -310,10 +309,10 @@ static void test_chain_iova_cap(void **state)
 	free(r);
 
 	/* one range byte short: argsz 87 */
-	memcpy(buf, &(u32){ 87 }, 4);
+	memcpy(buf, &(u32){87}, 4);
 	assert_int_equal(walk(buf, 88, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "claims 2 ranges"));
-	memcpy(buf, &(u32){ 88 }, 4);
+	memcpy(buf, &(u32){88}, 4);
 
 	/* wrong versions */
 	put_iova_cap(buf, 40, 2, 0, 2, se);
@@ -330,7 +329,7 @@ static void test_chain_iova_cap(void **state)
 
 	/* the IOVA cap's fixed part truncated: header fits, nr_iovas does not (argsz 52) */
 	put_iova_cap(buf, 40, 1, 0, 1, se);
-	memcpy(buf, &(u32){ 52 }, 4);
+	memcpy(buf, &(u32){52}, 4);
 	assert_int_equal(walk(buf, 88, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "truncated IOVA range capability"));
 
@@ -348,8 +347,8 @@ static void test_chain_iova_cap(void **state)
 static void test_chain_unaligned_buffer(void **state)
 {
 	/* the same good chain one byte into a buffer: memcpy reads, same answer */
-	u64 se[2] = { 0x4000, 0x7fff };
-	u8 raw[80] = { 0 }, *buf = raw + 1;
+	u64 se[2] = {0x4000, 0x7fff};
+	u8 raw[80] = {0}, *buf = raw + 1;
 	struct iommu_iova_range *r;
 	u32 n;
 
@@ -383,7 +382,7 @@ static int counting_ioctl(void *priv, unsigned long request, void *arg)
 	rc = iommufd_ioas_ioctl(&c->ioas, request, arg);
 	if (c->calls++ == 0 && c->grow_once) {
 		struct iommu_iova_range *n =
-			realloc(c->ioas.allowed, (c->ioas.nallowed + 1) * sizeof(*n));
+		    realloc(c->ioas.allowed, (c->ioas.nallowed + 1) * sizeof(*n));
 
 		n[c->ioas.nallowed++] = c->extra;
 		c->ioas.allowed = n;
@@ -393,9 +392,9 @@ static int counting_ioctl(void *priv, unsigned long request, void *arg)
 
 static void test_iommufd_two_call(void **state)
 {
-	struct iommu_iova_range in[2] = { { 0, 0xfedfffff }, { 0xfef00000, 0xffffffffffffffff } };
-	struct counting_ioas c = { 0 };
-	struct vfio_iova_ioctl io = { counting_ioctl, &c };
+	struct iommu_iova_range in[2] = {{0, 0xfedfffff}, {0xfef00000, 0xffffffffffffffff}};
+	struct counting_ioas c = {0};
+	struct vfio_iova_ioctl io = {counting_ioctl, &c};
 	struct vfio_iova_err err;
 	struct iommu_iova_range *r;
 	u64 align = 0;
@@ -412,7 +411,7 @@ static void test_iommufd_two_call(void **state)
 	/* a range appears between the calls: the second call is EMSGSIZE again, a third works */
 	c.calls = 0;
 	c.grow_once = true;
-	c.extra = (struct iommu_iova_range){ 0xfee00000, 0xfee00fff };
+	c.extra = (struct iommu_iova_range){0xfee00000, 0xfee00fff};
 	assert_int_equal(iommufd_iova_ranges(&io, 5, &r, &n, NULL, &err), 0);
 	assert_int_equal(c.calls, 3);
 	assert_int_equal(n, 3);
@@ -424,12 +423,12 @@ static void test_iommufd_two_call(void **state)
 	iommufd_ioas_model_cleanup(&c.ioas);
 
 	/* a kernel that says EMSGSIZE without asking for more: -EPROTO, no loop */
-	c = (struct counting_ioas){ .never_grow_emsgsize = true };
+	c = (struct counting_ioas){.never_grow_emsgsize = true};
 	assert_int_equal(iommufd_iova_ranges(&io, 1, &r, &n, NULL, &err), 0 - EPROTO);
 	assert_int_equal(c.calls, 2);
 
 	/* an IOAS with no usable range: the first call succeeds with 0 -> -ENODATA */
-	c = (struct counting_ioas){ 0 };
+	c = (struct counting_ioas){0};
 	assert_int_equal(iommufd_ioas_model_init(&c.ioas, 1, NULL, 0, 1), 0);
 	assert_int_equal(iommufd_iova_ranges(&io, 1, &r, &n, NULL, &err), -ENODATA);
 	iommufd_ioas_model_cleanup(&c.ioas);
@@ -438,12 +437,11 @@ static void test_iommufd_two_call(void **state)
 static void test_iommufd_kernel_model(void **state)
 {
 	/* iommufd_ioas_iova_ranges(): writes what fits, reports the total, EMSGSIZE if more */
-	struct iommu_iova_range in[3] = { { 0, 0xfff }, { 0x2000, 0x2fff }, { 0x4000, 0x4fff } };
-	struct iommu_iova_range out[3] = { 0 };
+	struct iommu_iova_range in[3] = {{0, 0xfff}, {0x2000, 0x2fff}, {0x4000, 0x4fff}};
+	struct iommu_iova_range out[3] = {0};
 	struct iommufd_ioas_model ioas;
 	struct iommu_ioas_iova_ranges cmd = {
-		.size = sizeof(cmd), .ioas_id = 1, .num_iovas = 2, .allowed_iovas = (uintptr_t)out
-	};
+	    .size = sizeof(cmd), .ioas_id = 1, .num_iovas = 2, .allowed_iovas = (uintptr_t)out};
 
 	assert_int_equal(iommufd_ioas_model_init(&ioas, 1, in, 3, 4096), 0);
 	assert_int_equal(iommufd_ioas_ioctl(&ioas, IOMMU_IOAS_IOVA_RANGES, &cmd), -EMSGSIZE);
@@ -463,9 +461,9 @@ static void test_iommufd_kernel_model(void **state)
 
 static void test_iommufd_from_buf(void **state)
 {
-	struct iommu_iova_range arr[2] = { { 0, 0xfff }, { 0x2000, 0x2fff } };
-	struct iommu_ioas_iova_ranges cmd = { .ioas_id = 1, .num_iovas = 3,
-					      .out_iova_alignment = 4096 };
+	struct iommu_iova_range arr[2] = {{0, 0xfff}, {0x2000, 0x2fff}};
+	struct iommu_ioas_iova_ranges cmd = {
+	    .ioas_id = 1, .num_iovas = 3, .out_iova_alignment = 4096};
 	struct vfio_iova_err err;
 	struct iommu_iova_range *r;
 	u32 n;
@@ -491,8 +489,7 @@ static void test_iommufd_from_buf(void **state)
 static void test_normalize(void **state)
 {
 	struct iommu_iova_range r[4] = {
-		{ 0x3000, 0x3fff }, { 0x0, 0x0 }, { 0x1000, 0x2fff }, { 0x4000, 0x4000 }
-	};
+	    {0x3000, 0x3fff}, {0x0, 0x0}, {0x1000, 0x2fff}, {0x4000, 0x4000}};
 	struct vfio_iova_err err;
 
 	/* sorted by start; adjacent (0x2fff / 0x3000) and one-byte ranges are valid */
@@ -511,7 +508,7 @@ static void test_normalize(void **state)
 	r[3] = r[2];
 	assert_int_equal(iova_ranges_normalize(r, 4, &err), -EINVAL);
 	/* start > last */
-	r[3] = (struct iommu_iova_range){ 0x9000, 0x8fff };
+	r[3] = (struct iommu_iova_range){0x9000, 0x8fff};
 	assert_int_equal(iova_ranges_normalize(r, 4, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "start > last"));
 	assert_int_equal(iova_ranges_normalize(r, 0, &err), -ENODATA);
@@ -534,19 +531,19 @@ static void test_uapi_layout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_uapi_layout),
-		cmocka_unit_test(test_type1_model_chain_layout),
-		cmocka_unit_test(test_type1_model_query),
-		cmocka_unit_test(test_type1_model_minsz),
-		cmocka_unit_test(test_get_info_requery),
-		cmocka_unit_test(test_chain_cycles),
-		cmocka_unit_test(test_chain_bounds),
-		cmocka_unit_test(test_chain_iova_cap),
-		cmocka_unit_test(test_chain_unaligned_buffer),
-		cmocka_unit_test(test_iommufd_two_call),
-		cmocka_unit_test(test_iommufd_kernel_model),
-		cmocka_unit_test(test_iommufd_from_buf),
-		cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_uapi_layout),
+	    cmocka_unit_test(test_type1_model_chain_layout),
+	    cmocka_unit_test(test_type1_model_query),
+	    cmocka_unit_test(test_type1_model_minsz),
+	    cmocka_unit_test(test_get_info_requery),
+	    cmocka_unit_test(test_chain_cycles),
+	    cmocka_unit_test(test_chain_bounds),
+	    cmocka_unit_test(test_chain_iova_cap),
+	    cmocka_unit_test(test_chain_unaligned_buffer),
+	    cmocka_unit_test(test_iommufd_two_call),
+	    cmocka_unit_test(test_iommufd_kernel_model),
+	    cmocka_unit_test(test_iommufd_from_buf),
+	    cmocka_unit_test(test_normalize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
