@@ -59,9 +59,9 @@ static void print_entry(struct json *j, bool json, bool has_addr, u64 addr, u64 
 			printf("0x%012llx  ", (unsigned long long)addr);
 		printf("0x%016llx ", (unsigned long long)pme);
 		if (pi.present)
-			printf(" present pfn=%#llx", (unsigned long long)pi.pfn);
+			printf(" present pfn=0x%llx", (unsigned long long)pi.pfn);
 		else if (pi.swap)
-			printf(" swap swap_type=%u offset=%#llx", pi.swap_type,
+			printf(" swap swap_type=%u offset=0x%llx", pi.swap_type,
 			       (unsigned long long)pi.swap_offset);
 		else
 			printf(" not-present");
@@ -74,7 +74,7 @@ static void print_entry(struct json *j, bool json, bool has_addr, u64 addr, u64 
 	json_obj_begin(j, NULL);
 	if (has_addr)
 		json_u64(j, "addr", addr);
-	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)pme);
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)pme);
 	json_str(j, "value", hex);
 	json_bool(j, "present", pi.present);
 	json_bool(j, "swap", pi.swap);

@@ -103,7 +103,7 @@ static void pte_print_list(FILE *out, const char *key, const char *const *names,
 	}
 }
 
-static void pte_print_text(FILE *out, const struct leaf_info *li)
+static void pte_print_text(FILE *out, const struct swp_config *cfg, const struct leaf_info *li)
 {
 	static const char *const marker_names[] = { "uffd_wp", "poisoned", "guard" };
 	static const char *const flag_names[] = { "exclusive", "soft_dirty", "uffd_wp" };
@@ -113,10 +113,10 @@ static void pte_print_text(FILE *out, const struct leaf_info *li)
 	fprintf(out, "0x%016llx  %s", (unsigned long long)li->val,
 		li->present ? "present" : softleaf_type_name(li->type));
 	if (!li->present && !li->none)
-		fprintf(out, " swap_type=%u offset=%#llx", li->swap_type,
+		fprintf(out, " swap_type=%u offset=0x%llx", li->swap_type,
 			(unsigned long long)li->offset);
 	if (li->has_pfn)
-		fprintf(out, " pfn=%#llx", (unsigned long long)li->pfn);
+		fprintf(out, " pfn=0x%llx", (unsigned long long)li->pfn);
 	if (li->type == SOFTLEAF_MARKER && !li->marker)
 		fprintf(out, " markers=(none)");
 	pte_print_list(out, " markers=", marker_names, markers, 3);
@@ -132,7 +132,9 @@ static void pte_print_text(FILE *out, const struct leaf_info *li)
 	if (li->pmd && !li->present && !li->none && !li->valid_softleaf)
 		fprintf(out, " (not a valid PMD leaf entry)");
 	if (!li->present && !li->none && li->type == SOFTLEAF_NONE)
-		fprintf(out, " (non-present entry decodes to the empty softleaf)");
+		fprintf(out, li->pmd && !cfg->thp_migration ?
+				     " (no THP migration: softleaf_from_pmd() is always none)" :
+				     " (non-present entry decodes to the empty softleaf)");
 	fputc('\n', out);
 }
 
@@ -141,7 +143,7 @@ static void pte_print_json(struct json *j, const struct leaf_info *li)
 	char hex[24];
 	bool sl = !li->present && !li->none;
 
-	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)li->val);
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)li->val);
 	json_obj_begin(j, NULL);
 	json_str(j, "value", hex);
 	json_str(j, "entry", li->pmd ? "pmd" : "pte");
@@ -287,7 +289,7 @@ static int pte_main(int argc, char **argv, FILE *out, FILE *err)
 		if (cli.json)
 			pte_print_json(&j, &li);
 		else
-			pte_print_text(out, &li);
+			pte_print_text(out, &cli.cfg, &li);
 	}
 	if (cli.json) {
 		json_arr_end(&j);
