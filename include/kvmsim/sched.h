@@ -69,7 +69,7 @@ struct sched_entity {
 	/* the timeline: a treap keyed by deadline (ties: enqueue order), augmented with the
 	 * subtree minimum vruntime, standing in for the kernel's augmented rbtree */
 	struct sched_entity *tl, *tr;
-	u64 tprio, tseq;
+	u64 tprio, tseq, tkey;
 	u64 min_vruntime;	/* of the subtree */
 
 	u64 deadline;

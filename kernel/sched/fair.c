@@ -132,10 +132,15 @@ static inline bool entity_before(const struct sched_entity *a, const struct sche
 
 /* ---------------------------------------------------------------- the timeline */
 
-/* Tree order: deadline, then enqueue order (rb_add() puts equal keys to the right). */
+/*
+ * Tree order: deadline, then enqueue order (rb_add() puts equal keys to the right). The
+ * deadline is copied at insertion (tkey) because, as in the kernel, callers may rewrite
+ * se->deadline (e.g. to a relative one) just before __dequeue_entity(); rb_erase() needs
+ * no key, a treap's erase does.
+ */
 static inline bool tree_before(const struct sched_entity *a, const struct sched_entity *b)
 {
-	s64 d = (s64)(a->deadline - b->deadline);
+	s64 d = (s64)(a->tkey - b->tkey);
 
 	return d < 0 || (d == 0 && a->tseq < b->tseq);
 }
@@ -353,6 +358,7 @@ static void __enqueue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se)
 	avg_vruntime_add(cfs_rq, se);
 	se->min_vruntime = se->vruntime;
 	se->tl = se->tr = NULL;
+	se->tkey = se->deadline;
 	se->tseq = cfs_rq->tseq++;
 	se->tprio = splitmix64(&h->tprio_state);
 	cfs_rq->root = tree_insert(cfs_rq->root, se);
