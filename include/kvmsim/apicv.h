@@ -137,6 +137,7 @@ void __kvm_vcpu_update_apicv(struct vmx_apicv_vcpu *v);
 void kvm_set_or_clear_apicv_inhibit(struct vmx_apicv_vcpu *v, enum kvm_apicv_inhibit reason,
 				    bool set);
 void __nested_vmx_vmexit(struct vmx_apicv_vcpu *v);
+void vmx_load_eoi_exitmap(struct vmx_apicv_vcpu *v, const u64 *eoi_exit_bitmap);
 
 static inline u8 vmcs_rvi(const struct vmcs_apicv *vmcs)
 {
@@ -150,6 +151,7 @@ static inline u8 vmcs_svi(const struct vmcs_apicv *vmcs)
 
 /* ISR == the vectors the guest is handling + the one being injected (the invariant). */
 bool vmx_apicv_isr_consistent(const struct vmx_apicv_vcpu *v);
+void vmx_apicv_expected_isr(const struct vmx_apicv_vcpu *v, u32 *expect);
 bool vmx_apicv_quiescent(const struct vmx_apicv_vcpu *v);
 
 /* Print QEMU `info lapic` ISR/IRR/PPR lines plus the VMX state, one step. */
@@ -163,7 +165,7 @@ const char *apicv_nested_refresh_name(int r);
 
 /* The explorer (tools/kvmsim/apicv.c). */
 #define APICV_MAX_VECTORS 4
-#define APICV_MAX_DEPTH 24
+#define APICV_MAX_DEPTH 40
 #define APICV_MAX_TRACE (APICV_MAX_DEPTH + 80)
 
 struct apicv_step_rec {
@@ -180,6 +182,7 @@ struct apicv_explore_opts {
 	int vectors[APICV_MAX_VECTORS];
 	bool nested;   /* include NESTED_ENTRY/NESTED_EXIT */
 	bool apicv_on; /* initial APICv state */
+	int eoi_exit_vector; /* 16..255: set in the EOI-exit bitmap; 0: empty bitmap */
 };
 
 enum apicv_violation {

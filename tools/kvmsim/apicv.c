@@ -107,10 +107,31 @@ static int drain_pick(const struct vmx_apicv_vcpu *v)
 	return APICV_EV_ENTRY;
 }
 
+struct key {
+	u64 a, b;
+};
+
+static struct key hash_state(const struct vmx_apicv_vcpu *v);
+
+/* An ISR bit set that the guest is not handling is stuck; one missing was lost. */
+static int isr_violation(const struct vmx_apicv_vcpu *v)
+{
+	u32 expect[APIC_VEC_WORDS];
+
+	vmx_apicv_expected_isr(v, expect);
+	for (int i = 0; i < APIC_VEC_WORDS; i++)
+		if (v->apic.isr[i] & ~expect[i])
+			return APICV_VIOLATION_STUCK;
+	return APICV_VIOLATION_ISR;
+}
+
 static int drain(struct vmx_apicv_vcpu *v, struct apicv_step_rec *trace, int *len, int max,
 		 bool stop_on_isr)
 {
-	for (int i = 0; i < APICV_DRAIN_STEPS; i++) {
+	struct key seen[APICV_DRAIN_STEPS];
+	bool cycle = false;
+
+	for (int i = 0; i < APICV_DRAIN_STEPS && !cycle; i++) {
 		int ev;
 
 		if (vmx_apicv_quiescent(v)) {
@@ -126,7 +147,12 @@ static int drain(struct vmx_apicv_vcpu *v, struct apicv_step_rec *trace, int *le
 		if (trace && *len < max)
 			trace[(*len)++] = (struct apicv_step_rec){(u8)ev, 0, true};
 		if (stop_on_isr && !vmx_apicv_isr_consistent(v))
-			return APICV_VIOLATION_ISR;
+			return isr_violation(v);
+		/* the drain is deterministic: a repeated state is a livelock */
+		seen[i] = hash_state(v);
+		for (int k = 0; k < i; k++)
+			if (seen[k].a == seen[i].a && seen[k].b == seen[i].b)
+				cycle = true;
 	}
 	if (!v->guest_depth && apic_find_highest_vector(v->apic.isr) != -1)
 		return APICV_VIOLATION_STUCK;
@@ -166,10 +192,6 @@ static void canon(struct vmx_apicv_vcpu *v)
 	if (!v->guest_mode)
 		memset(&v->vmcs02, 0, sizeof(v->vmcs02));
 }
-
-struct key {
-	u64 a, b;
-};
 
 static struct key hash_state(const struct vmx_apicv_vcpu *v)
 {
@@ -327,7 +349,7 @@ static int check_state(const struct vmx_apicv_vcpu *s)
 	struct vmx_apicv_vcpu t;
 
 	if (!vmx_apicv_isr_consistent(s))
-		return APICV_VIOLATION_ISR;
+		return isr_violation(s);
 	memcpy(&t, s, sizeof(t));
 	return drain(&t, NULL, NULL, 0, true);
 }
@@ -347,6 +369,8 @@ int apicv_explore(const struct apicv_explore_opts *o, struct apicv_explore_resul
 	for (int i = 0; i < o->nr_vectors; i++)
 		if (o->vectors[i] < 16 || o->vectors[i] > 255)
 			return -EINVAL;
+	if (o->eoi_exit_vector && (o->eoi_exit_vector < 16 || o->eoi_exit_vector > 255))
+		return -EINVAL;
 	init = calloc(1, sizeof(*init));
 	t = calloc(1, sizeof(*t));
 	if (!init || !t) {
@@ -354,6 +378,12 @@ int apicv_explore(const struct apicv_explore_opts *o, struct apicv_explore_resul
 		goto out;
 	}
 	vmx_apicv_vcpu_init(init, o->fix, o->nested_refresh, o->apicv_on);
+	if (o->eoi_exit_vector) {
+		u64 bm[4] = {0};
+
+		bm[o->eoi_exit_vector >> 6] |= BIT_ULL(o->eoi_exit_vector & 63);
+		vmx_load_eoi_exitmap(init, bm);
+	}
 	canon(init);
 	if (set_insert(&seen, hash_state(init)) < 0 || parents_push(&par, 0, 0) ||
 	    nodes_push(&cur, init, 0)) {
@@ -437,7 +467,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: kvmsim apicv scenario1|scenario2|scenario3 [OPTIONS]\n"
 		"       kvmsim apicv explore [OPTIONS] [--depth N] [--vectors LIST] [--no-nested]\n"
-		"                            [--apicv-on]\n\n"
+		"                            [--apicv-on] [--eoi-exit V]\n\n"
 		"VMX APICv runtime activation and SVI (\"KVM: VMX: configure SVI during runtime\n"
 		"APICv activation\"). scenario1/2 replay the changelog's two scenarios and print\n"
 		"the LAPIC after each step as QEMU's `info lapic` does; scenario3 (alias nested)\n"
@@ -453,6 +483,7 @@ static void usage(FILE *f)
 		"  --vectors LIST              vectors raised by the explorer (default 236,37)\n"
 		"  --no-nested                 leave nested entry/exit out of the explorer\n"
 		"  --apicv-on                  start with APICv active (default: inhibited)\n"
+		"  --eoi-exit V                set vector V in the EOI-exit bitmap (EOI-induced exits)\n"
 		"  --json                      machine-readable output\n",
 		APICV_MAX_DEPTH);
 }
@@ -488,7 +519,7 @@ static void json_state(struct json *j, const struct vmx_apicv_vcpu *v)
 }
 
 struct opts {
-	int fix, refresh, depth;
+	int fix, refresh, depth, eoi_exit;
 	bool json, nested, apicv_on;
 	int nr_vectors;
 	int vectors[APICV_MAX_VECTORS];
@@ -628,6 +659,7 @@ static int run_explore(const struct opts *o)
 	eo.depth = o->depth;
 	eo.nested = o->nested;
 	eo.apicv_on = o->apicv_on;
+	eo.eoi_exit_vector = o->eoi_exit;
 	if (o->nr_vectors) {
 		eo.nr_vectors = o->nr_vectors;
 		memcpy(eo.vectors, o->vectors, sizeof(eo.vectors));
@@ -647,6 +679,8 @@ static int run_explore(const struct opts *o)
 		json_str(&j, "apicv_nested_refresh", apicv_nested_refresh_name(eo.nested_refresh));
 		json_u64(&j, "depth", (u64)eo.depth);
 		json_bool(&j, "nested", eo.nested);
+		json_bool(&j, "apicv_on", eo.apicv_on);
+		json_u64(&j, "eoi_exit_vector", (u64)eo.eoi_exit_vector);
 		json_arr_begin(&j, "vectors");
 		for (int i = 0; i < eo.nr_vectors; i++)
 			json_u64(&j, NULL, (u64)eo.vectors[i]);
@@ -731,7 +765,8 @@ static int cmd_apicv(int argc, char **argv)
 		const char *a = argv[i];
 		const char *val = NULL;
 		bool needs = !strcmp(a, "--fix") || !strcmp(a, "--nested-refresh") ||
-			     (!scen && (!strcmp(a, "--depth") || !strcmp(a, "--vectors")));
+			     (!scen && (!strcmp(a, "--depth") || !strcmp(a, "--vectors") ||
+				      !strcmp(a, "--eoi-exit")));
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -774,6 +809,15 @@ static int cmd_apicv(int argc, char **argv)
 					APICV_MAX_VECTORS);
 				return EXIT_USAGE;
 			}
+		} else if (!scen && !strcmp(a, "--eoi-exit")) {
+			u64 e;
+
+			if (parse_u64(val, &e) || e < 16 || e > 255) {
+				fprintf(stderr, "kvmsim apicv: --eoi-exit '%s': expected a vector "
+						"16..255\n", val);
+				return EXIT_USAGE;
+			}
+			o.eoi_exit = (int)e;
 		} else if (!scen && !strcmp(a, "--no-nested")) {
 			o.nested = false;
 		} else if (!scen && !strcmp(a, "--apicv-on")) {

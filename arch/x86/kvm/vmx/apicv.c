@@ -312,6 +312,17 @@ void vmx_refresh_apicv_exec_ctrl(struct vmx_apicv_vcpu *v)
 		kvm_apic_update_hwapic_isr(&v->apic);
 }
 
+/*
+ * vmx_load_eoi_exitmap() (vmx.c): EOI_EXIT_BITMAP0..3 of vmcs01, from the vectors KVM
+ * wants EOI exits for (level-triggered IOAPIC routes, vcpu->arch.ioapic_handled_vectors).
+ * Simplifies: loaded directly rather than through KVM_REQ_LOAD_EOI_EXITMAP.
+ */
+void vmx_load_eoi_exitmap(struct vmx_apicv_vcpu *v, const u64 *eoi_exit_bitmap)
+{
+	memcpy(v->apic.eoi_exit_bitmap, eoi_exit_bitmap, sizeof(v->apic.eoi_exit_bitmap));
+	memcpy(v->vmcs01.eoi_exit_bitmap, eoi_exit_bitmap, sizeof(v->vmcs01.eoi_exit_bitmap));
+}
+
 /* vmx_inject_irq() (vmx.c, v6.18): legacy injection through VM_ENTRY_INTR_INFO. */
 static void vmx_inject_irq(struct vmx_apicv_vcpu *v, bool reinjected)
 {
@@ -632,7 +643,8 @@ int vmx_apicv_step(struct vmx_apicv_vcpu *v, enum apicv_event ev, int vector)
 		vcpu_enter_guest_requests(v);
 		return 0;
 	case APICV_EV_ENTRY:
-		if (v->running)
+		/* vcpu_enter_guest() handles pending requests before it gets here */
+		if (v->running || v->apic.req_event || v->req_apicv_update)
 			return -EAGAIN;
 		vcpu_enter_guest_entry(v);
 		return 0;
@@ -680,12 +692,9 @@ int vmx_apicv_step(struct vmx_apicv_vcpu *v, enum apicv_event ev, int vector)
 	}
 }
 
-bool vmx_apicv_isr_consistent(const struct vmx_apicv_vcpu *v)
+void vmx_apicv_expected_isr(const struct vmx_apicv_vcpu *v, u32 *expect)
 {
-	u32 expect[APIC_VEC_WORDS] = {0};
-
-	if (v->outstanding < 0)
-		return false;
+	memset(expect, 0, APIC_VEC_WORDS * sizeof(u32));
 	for (int i = 0; i < v->guest_depth; i++)
 		apic_set_vector(v->guest_stack[i], expect);
 	if (v->delivering)
@@ -695,6 +704,15 @@ bool vmx_apicv_isr_consistent(const struct vmx_apicv_vcpu *v)
 		apic_set_vector(v->interrupt.nr, expect);
 	if (!v->running && (v->vmcs01.vm_entry_intr_info & INTR_INFO_VALID_MASK))
 		apic_set_vector(v->vmcs01.vm_entry_intr_info & INTR_INFO_VECTOR_MASK, expect);
+}
+
+bool vmx_apicv_isr_consistent(const struct vmx_apicv_vcpu *v)
+{
+	u32 expect[APIC_VEC_WORDS];
+
+	if (v->outstanding < 0)
+		return false;
+	vmx_apicv_expected_isr(v, expect);
 	return !memcmp(expect, v->apic.isr, sizeof(expect));
 }
 
