@@ -424,6 +424,40 @@ int iova_ranges_normalize(struct iommu_iova_range *ranges, u32 nranges, struct v
 }
 
 /**
+ * vfio_pci_iova_ranges() - a device's IOVA ranges, sorted and validated.
+ * @iommu: the device's IOMMU: a type1 container or an iommufd IOAS
+ * @rangesp: on success, a malloc'ed array; the caller frees it
+ * @nrangesp: its length (> 0)
+ * @err: reason on failure
+ *
+ * Models the series' public vfio_pci_iova_ranges(device, &nranges): dispatch on
+ * device->iommufd to iommufd_iova_ranges() or vfio_iommu_iova_ranges(), then
+ * iova_ranges_normalize(). The selftest asserts where this returns an error.
+ */
+int vfio_pci_iova_ranges(const struct vfio_pci_iommu *iommu, struct iommu_iova_range **rangesp,
+			 u32 *nrangesp, struct vfio_iova_err *err)
+{
+	struct iommu_iova_range *ranges;
+	u32 n;
+	int rc;
+
+	if (iommu->iommufd)
+		rc = iommufd_iova_ranges(&iommu->io, iommu->ioas_id, &ranges, &n, NULL, err);
+	else
+		rc = vfio_iommu_iova_ranges(&iommu->io, &ranges, &n, err);
+	if (rc)
+		return rc;
+	rc = iova_ranges_normalize(ranges, n, err);
+	if (rc) {
+		free(ranges);
+		return rc;
+	}
+	*rangesp = ranges;
+	*nrangesp = n;
+	return 0;
+}
+
+/**
  * vfio_dma_map_limit_last_iova() - the last available IOVA.
  *
  * Patch 2/4, FIXTURE_SETUP(vfio_dma_map_limit_test): last_iova = ranges[nranges - 1].last

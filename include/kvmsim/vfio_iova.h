@@ -77,6 +77,16 @@ int iommufd_iova_ranges(const struct vfio_iova_ioctl *io, u32 ioas_id,
 
 int iova_ranges_normalize(struct iommu_iova_range *ranges, u32 nranges, struct vfio_iova_err *err);
 
+/* What vfio_pci_iova_ranges() needs of a struct vfio_pci_device: its IOMMU and which kind. */
+struct vfio_pci_iommu {
+	struct vfio_iova_ioctl io; /* the container fd, or the iommufd */
+	bool iommufd;
+	u32 ioas_id; /* for iommufd */
+};
+
+int vfio_pci_iova_ranges(const struct vfio_pci_iommu *iommu, struct iommu_iova_range **rangesp,
+			 u32 *nrangesp, struct vfio_iova_err *err);
+
 /* ---- the map-limit logic (patch 2/4) ---- */
 
 int vfio_dma_map_limit_last_iova(const struct iommu_iova_range *ranges, u32 nranges, iova_t *last);

@@ -259,28 +259,31 @@ static int parse_args(struct iova_cli *c, int argc, char **argv, bool *done)
 /* --through: build the model kernel from the ranges and query it through the real path. */
 static int query_through(struct iova_cli *c, struct vfio_iova_err *err)
 {
+	bool iommufd = !strcmp(c->through, "iommufd");
+	struct iommufd_ioas_model ioas;
+	struct vfio_iommu type1;
+	struct vfio_pci_iommu dev = {
+	    .io = {iommufd ? iommufd_ioas_ioctl : vfio_iommu_type1_ioctl,
+		   iommufd ? (void *)&ioas : (void *)&type1},
+	    .iommufd = iommufd,
+	    .ioas_id = 1,
+	};
 	struct iommu_iova_range *got;
 	u32 n;
 	int rc;
 
-	if (!strcmp(c->through, "type1")) {
-		struct vfio_iommu iommu;
-		struct vfio_iova_ioctl io = {vfio_iommu_type1_ioctl, &iommu};
-
-		rc = vfio_iommu_model_init(&iommu, c->ranges, c->nranges,
-					   MAP_LIMIT_PAGE | (2ull << 20) | (1ull << 30));
-		if (!rc)
-			rc = vfio_iommu_iova_ranges(&io, &got, &n, err);
-		vfio_iommu_model_cleanup(&iommu);
-	} else {
-		struct iommufd_ioas_model ioas;
-		struct vfio_iova_ioctl io = {iommufd_ioas_ioctl, &ioas};
-
+	if (iommufd)
 		rc = iommufd_ioas_model_init(&ioas, 1, c->ranges, c->nranges, MAP_LIMIT_PAGE);
-		if (!rc)
-			rc = iommufd_iova_ranges(&io, 1, &got, &n, NULL, err);
+	else
+		rc = vfio_iommu_model_init(&type1, c->ranges, c->nranges,
+					   MAP_LIMIT_PAGE | (2ull << 20) | (1ull << 30));
+	if (rc)
+		return rc;
+	rc = vfio_pci_iova_ranges(&dev, &got, &n, err);
+	if (iommufd)
 		iommufd_ioas_model_cleanup(&ioas);
-	}
+	else
+		vfio_iommu_model_cleanup(&type1);
 	if (rc)
 		return rc;
 	free(c->ranges);

@@ -514,6 +514,38 @@ static void test_normalize(void **state)
 	assert_int_equal(iova_ranges_normalize(r, 0, &err), -ENODATA);
 }
 
+static void test_vfio_pci_iova_ranges_dispatch(void **state)
+{
+	/* both kinds of IOMMU give the same sorted ranges from the same unsorted model input */
+	struct iommu_iova_range in[2] = {{0x10000, 0x1ffff}, {0, 0xfff}};
+	struct vfio_iommu type1;
+	struct iommufd_ioas_model ioas;
+	struct vfio_pci_iommu a = {{vfio_iommu_type1_ioctl, &type1}, false, 0};
+	struct vfio_pci_iommu b = {{iommufd_ioas_ioctl, &ioas}, true, 3};
+	struct iommu_iova_range *ra, *rb;
+	u32 na, nb;
+
+	assert_int_equal(vfio_iommu_model_init(&type1, in, 2, 4096), 0);
+	assert_int_equal(iommufd_ioas_model_init(&ioas, 3, in, 2, 4096), 0);
+	assert_int_equal(vfio_pci_iova_ranges(&a, &ra, &na, NULL), 0);
+	assert_int_equal(vfio_pci_iova_ranges(&b, &rb, &nb, NULL), 0);
+	assert_int_equal(na, 2);
+	assert_int_equal(nb, 2);
+	assert_memory_equal(ra, rb, 2 * sizeof(*ra));
+	assert_int_equal(ra[0].start, 0);
+	assert_int_equal(ra[1].start, 0x10000);
+	free(ra);
+	free(rb);
+	vfio_iommu_model_cleanup(&type1);
+	iommufd_ioas_model_cleanup(&ioas);
+
+	/* overlapping ranges from the kernel are refused after the query */
+	in[1].last = 0x10000;
+	assert_int_equal(vfio_iommu_model_init(&type1, in, 2, 4096), 0);
+	assert_int_equal(vfio_pci_iova_ranges(&a, &ra, &na, NULL), -EINVAL);
+	vfio_iommu_model_cleanup(&type1);
+}
+
 static void test_uapi_layout(void **state)
 {
 	/* the UAPI as the series uses it; offsets from <linux/vfio.h> / <linux/iommufd.h> */
@@ -544,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_iommufd_kernel_model),
 	    cmocka_unit_test(test_iommufd_from_buf),
 	    cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_vfio_pci_iova_ranges_dispatch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
