@@ -113,7 +113,7 @@ struct arm64_kvm_vcpu;
 
 /* One line of the model's kernel log (WARN splats). */
 struct arm64_kvm_log {
-	char msg[96];
+	char msg[160];
 };
 
 struct arm64_kvm {
@@ -131,6 +131,9 @@ struct arm64_kvm {
 		} vgic;
 		int config_lock_held; /* lockdep_assert_held(&kvm->arch.config_lock) */
 	} arch;
+	/* the model's "current" context, for the WARN splat: pid and call chain */
+	int current_pid;
+	const char *current_chain;
 	bool vm_bugged;
 	bool vm_dead;
 	enum kvm_arm64_finalize_variant variant;

@@ -140,6 +140,7 @@ static void print_stats(struct ctx *c)
 		json_u64(&c->j, "vsie_entries", kvm->model.vsie_entries);
 		json_u64(&c->j, "init_ssca", kvm->model.init_ssca);
 		json_u64(&c->j, "validity", kvm->model.validity);
+		json_u64(&c->j, "last_validity_code", kvm->model.last_validity_code);
 		json_u64(&c->j, "sigp_interpreted", kvm->model.sigp_interpreted);
 		json_u64(&c->j, "sigp_intercepted", kvm->model.sigp_intercepted);
 		json_u64(&c->j, "reuse_failed", kvm->model.reuse_failed);
@@ -156,10 +157,10 @@ static void print_stats(struct ctx *c)
 	       kvm->stat.vsie_shadow_sca_create, kvm->stat.vsie_shadow_sca_reuse,
 	       kvm->arch.vsie.sca_count);
 	printf("  model: entries %" PRIu64 "  init_ssca %" PRIu64 "  validity %" PRIu64
-	       "  sigp interpreted %" PRIu64 " intercepted %" PRIu64 "  reuse failed %" PRIu64
+	       " (last 0x%04" PRIx64 ")  sigp interpreted %" PRIu64 " intercepted %" PRIu64 "  reuse failed %" PRIu64
 	       "  pinned pages %" PRIu64 "  host frames %" PRIu64 "\n",
 	       kvm->model.vsie_entries, kvm->model.init_ssca, kvm->model.validity,
-	       kvm->model.sigp_interpreted, kvm->model.sigp_intercepted, kvm->model.reuse_failed,
+	       kvm->model.last_validity_code, kvm->model.sigp_interpreted, kvm->model.sigp_intercepted, kvm->model.reuse_failed,
 	       s390_pinned_pages(kvm), s390_host_frames_in_use(kvm));
 }
 
@@ -309,6 +310,7 @@ static int run(const struct opts *o)
 	struct s390_g3_action ecall;
 	struct ctx c = { .o = o };
 	char what[160], dstr[64];
+	u64 allocated;
 	int rc, n;
 	u8 pend, scn;
 	u64 sda;
@@ -402,14 +404,18 @@ static int run(const struct opts *o)
 	snprintf(what, sizeof(what), "a second configuration (SCA at 0x%" PRIx64 "), sca_count %d",
 		 (u64)SCA_X, c.kvm->arch.vsie.sca_count);
 	phase(&c, "second-config", what, rc, &x);
+	allocated = c.kvm->stat.vsie_shadow_sca;
 	rc = s390_g3_create(&y, c.kvm, SCA_Y, false, true, 2, SCB_Y);
 	if (!rc)
 		rc = enter_all(&c, &y);
+	allocated = c.kvm->stat.vsie_shadow_sca - allocated;
 	snprintf(what, sizeof(what),
 		 "a third configuration (SCA at 0x%" PRIx64 "): %s", (u64)SCA_Y,
 		 rc == -EFAULT ? "no free vsie_sca found: the guest-2 vCPU cannot make progress "
 				 "(the cover letter's \"reuse ... does hang\")" :
-		 rc ? "failed" : "a free vsie_sca is reused");
+		 rc	       ? "failed" :
+		 allocated     ? "a new vsie_sca is allocated (sca_count stays below max_sca)" :
+				 "a free vsie_sca is reused");
 	phase(&c, "reuse", what, rc, &y);
 
 	kvm_s390_vsie_destroy(c.kvm);

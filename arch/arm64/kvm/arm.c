@@ -22,14 +22,18 @@ static void kvm_log(struct arm64_kvm *kvm, const char *msg)
 /* Models WARN_ON_ONCE(1) at a call site: one splat per site, counted. */
 void arm64_kvm_warn_on_once(struct arm64_kvm *kvm, bool *once, const char *where)
 {
-	char buf[96];
+	char buf[160];
 
 	if (*once)
 		return;
 	*once = true;
 	kvm->warn_count++;
-	snprintf(buf, sizeof(buf), "WARNING: at %s", where);
+	snprintf(buf, sizeof(buf), "WARNING: PID: %d at %s", kvm->current_pid, where);
 	kvm_log(kvm, buf);
+	if (kvm->current_chain) {
+		snprintf(buf, sizeof(buf), "Call trace: %s", kvm->current_chain);
+		kvm_log(kvm, buf);
+	}
 }
 
 /* Models kvm_vm_dead() + kvm_vm_bugged() (include/linux/kvm_host.h, v6.18). */
@@ -214,8 +218,12 @@ int arm64_kvm_vcpu_run(struct arm64_kvm_vcpu *vcpu, int pid)
 		return -EINVAL;
 	if (vcpu->kvm->vm_dead)
 		return -EIO;
+	vcpu->kvm->current_pid = pid;
 	if (vcpu->pid != pid) {
+		vcpu->kvm->current_chain = "kvm_set_vm_id_reg <- kvm_finalize_sys_regs <- "
+					   "kvm_arch_vcpu_run_pid_change <- kvm_vcpu_ioctl";
 		r = kvm_arch_vcpu_run_pid_change(vcpu);
+		vcpu->kvm->current_chain = NULL;
 		if (r)
 			return r;
 		vcpu->pid = pid;

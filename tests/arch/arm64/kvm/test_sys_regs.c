@@ -98,7 +98,10 @@ static void test_steal_time_before_fix_fails(void **state)
 	assert_true(r.vm_dead);
 	assert_int_equal(r.warn_count, 1);
 	assert_int_equal(r.finalize_calls, 2);
-	assert_string_equal(r.log[0].msg, "WARNING: at arch/arm64/kvm/sys_regs.c:2353 kvm_set_vm_id_reg");
+	assert_string_equal(r.log[0].msg,
+			    "WARNING: PID: 1000 at arch/arm64/kvm/sys_regs.c:2353 kvm_set_vm_id_reg");
+	assert_string_equal(r.log[1].msg, "Call trace: kvm_set_vm_id_reg <- kvm_finalize_sys_regs <- "
+					  "kvm_arch_vcpu_run_pid_change <- kvm_vcpu_ioctl");
 }
 
 /*
