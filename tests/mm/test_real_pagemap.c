@@ -25,7 +25,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 #include <cmocka.h>
@@ -482,6 +484,176 @@ static void test_thp(void **state)
 }
 
 /*
+ * A written page made PROT_NONE: pte_present() is true through _PAGE_PROTNONE, and the PTE
+ * stores the PFN inverted (L1TF); pagemap must still report the original PFN, present and
+ * exclusive. The model's PROT_NONE PTE (pfn_pte() inverts) walks to the same value.
+ */
+static void test_prot_none(void **state)
+{
+	volatile char *p;
+	struct pagemap_info pi;
+	u64 e[2], pfn;
+	u64 sd = host.mem_soft_dirty ? BIT_ULL(_PAGE_BIT_SOFT_DIRTY) : 0;
+	pte_t pte;
+
+	NEED_PAGEMAP();
+	p = map_pages(1);
+	p[0] = 1;
+	assert_true(pagemap_entry((void *)p, &e[0]));
+	assert_int_equal(mprotect((void *)p, PAGE_SIZE, PROT_NONE), 0);
+	assert_true(pagemap_entry((void *)p, &e[1]));
+	pagemap_decode(e[0], &pi);
+	pfn = pi.pfn;
+	pagemap_decode(e[1], &pi);
+	assert_true(pi.present && pi.exclusive && !pi.swap);
+	assert_true(pi.pfn == pfn);
+	pte = pfn_pte(pfn, _PAGE_PROTNONE | _PAGE_ACCESSED | _PAGE_DIRTY | sd);
+	assert_true((pte_val(pte) & PTE_PFN_MASK) >> PAGE_SHIFT != pfn || !show_pfn);
+	model_compare((void *)p, &pte, 1, VM_SOFTDIRTY, &pfn, 1, &e[1]);
+	munmap((void *)p, PAGE_SIZE);
+}
+
+/*
+ * MAP_SHARED | MAP_ANONYMOUS is shmem: the written page is present, PM_FILE (its folio is
+ * not anonymous; kpageflags has no KPF_ANON) and, mapped once, exclusive. The model with a
+ * file folio agrees.
+ */
+static void test_shared(void **state)
+{
+	volatile char *p;
+	struct pagemap_info pi;
+	struct mm_struct mm;
+	u64 e, out, kf, a;
+
+	NEED_PAGEMAP();
+	p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	p[0] = 1;
+	assert_true(pagemap_entry((void *)p, &e));
+	pagemap_decode(e, &pi);
+	assert_true(pi.present && pi.file && pi.exclusive);
+	if (show_pfn && kpage_u64("/proc/kpageflags", pi.pfn, &kf))
+		assert_false(kf & BIT_ULL(KPF_ANON));
+	a = (uintptr_t)p;
+	assert_int_equal(mm_init(&mm, &host), 0);
+	assert_int_equal(mm_add_vma(&mm, a, a + PAGE_SIZE, VM_SOFTDIRTY), 0);
+	assert_int_equal(mm_add_folio(&mm, pi.pfn, 1, false, 1), 0);
+	assert_int_equal(mm_set_pte(&mm, a, pfn_pte(pi.pfn, PROT_RW)), 0);
+	assert_int_equal(pagemap_read(&mm, a, a + PAGE_SIZE, show_pfn, &out, 1), 1);
+	assert_true(out == e);
+	mm_destroy(&mm);
+	munmap((void *)p, PAGE_SIZE);
+}
+
+/*
+ * After fork() the parent's written anonymous page is mapped by both processes until one
+ * writes: kpagecount 2, and pagemap drops PM_MMAP_EXCLUSIVE. The model with mapcount 2
+ * (and the write-protected PTE fork leaves) agrees.
+ */
+static void test_fork_shared_anon(void **state)
+{
+	volatile char *p;
+	struct pagemap_info pi;
+	struct mm_struct mm;
+	u64 e, out, kc, a;
+	int go[2], ready[2];
+	char c = 0;
+	pid_t child;
+	bool have_kc;
+
+	NEED_PAGEMAP();
+	p = map_pages(1);
+	p[0] = 1;
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* keep the mapping, say so, wait to be told to go */
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_true(pagemap_entry((void *)p, &e));
+	pagemap_decode(e, &pi);
+	/* while the child still maps the page */
+	have_kc = show_pfn && kpage_u64("/proc/kpagecount", pi.pfn, &kc);
+	assert_int_equal(write(go[1], &c, 1), 1);
+	waitpid(child, NULL, 0);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+
+	assert_true(pi.present && !pi.exclusive && !pi.file);
+	if (have_kc)
+		assert_true(kc == 2);
+	a = (uintptr_t)p;
+	assert_int_equal(mm_init(&mm, &host), 0);
+	assert_int_equal(mm_add_vma(&mm, a, a + PAGE_SIZE, VM_SOFTDIRTY), 0);
+	assert_int_equal(mm_add_folio(&mm, pi.pfn, 1, true, 2), 0);
+	assert_int_equal(mm_set_pte(&mm, a, pfn_pte(pi.pfn, PROT_RW & ~_PAGE_RW)), 0);
+	assert_int_equal(pagemap_read(&mm, a, a + PAGE_SIZE, show_pfn, &out, 1), 1);
+	assert_true(out == e);
+	mm_destroy(&mm);
+	munmap((void *)p, PAGE_SIZE);
+}
+
+/*
+ * KVMSIM_TEST_SWAPON=1 (root only): when the machine has no swap, test_swap makes a 16 MiB
+ * swap file in $KVMSIM_SWAP_DIR (default /var/tmp; not tmpfs), swapon()s it for the test
+ * and swapoff()s and removes it in the teardown. Off by default: it changes the machine.
+ */
+static char swapfile_path[512];
+
+static bool swapon_temporary(void)
+{
+	const char *dir = getenv("KVMSIM_SWAP_DIR");
+	char cmd[700];
+	int fd;
+
+	if (!getenv("KVMSIM_TEST_SWAPON") || strcmp(getenv("KVMSIM_TEST_SWAPON"), "1") ||
+	    geteuid() != 0)
+		return false;
+	snprintf(swapfile_path, sizeof(swapfile_path), "%s/kvmsim-test-swap.%d",
+		 dir ? dir : "/var/tmp", (int)getpid());
+	fd = open(swapfile_path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+	if (fd < 0)
+		goto fail;
+	for (int i = 0; i < 16 * 256; i++) {
+		static const char zero[4096];
+
+		if (write(fd, zero, sizeof(zero)) != sizeof(zero)) {
+			close(fd);
+			goto fail;
+		}
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "mkswap -q '%s' >/dev/null 2>&1", swapfile_path);
+	if (system(cmd) != 0 || swapon(swapfile_path, 0))
+		goto fail;
+	print_message("swapon %s (KVMSIM_TEST_SWAPON=1)\n", swapfile_path);
+	return true;
+fail:
+	print_message("note: temporary swap file %s failed: %s\n", swapfile_path, strerror(errno));
+	unlink(swapfile_path);
+	swapfile_path[0] = '\0';
+	return false;
+}
+
+static int swap_teardown(void **state)
+{
+	if (swapfile_path[0]) {
+		if (swapoff(swapfile_path))
+			print_message("swapoff %s: %s\n", swapfile_path, strerror(errno));
+		unlink(swapfile_path);
+		swapfile_path[0] = '\0';
+	}
+	return 0;
+}
+
+/*
  * A page pushed to swap with MADV_PAGEOUT, if this machine has swap: PM_SWAP, a swap type
  * below MAX_SWAPFILES (the swap entry is a real swap entry, not a special type), an
  * offset above 0 (page 0 is the swap header); the model's swap PTE for that type and
@@ -503,8 +675,9 @@ static void test_swap(void **state)
 		have_swap = fgets(line, sizeof(line), f) && fgets(line, sizeof(line), f);
 		fclose(f);
 	}
-	if (!have_swap) {
-		print_message("skipped: no swap on this machine (/proc/swaps is empty)\n");
+	if (!have_swap && !swapon_temporary()) {
+		print_message("skipped: no swap on this machine (/proc/swaps is empty; "
+			      "KVMSIM_TEST_SWAPON=1 makes a temporary one)\n");
 		skip();
 	}
 	p = map_pages(1);
@@ -538,7 +711,10 @@ int main(void)
 		cmocka_unit_test(test_guard_marker),
 		cmocka_unit_test(test_uffd_wp_marker),
 		cmocka_unit_test(test_thp),
-		cmocka_unit_test(test_swap),
+		cmocka_unit_test(test_prot_none),
+		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_fork_shared_anon),
+		cmocka_unit_test_teardown(test_swap, swap_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
