@@ -5,6 +5,7 @@
  * APICv model (arch/x86/kvm/vmx/apicv.c). See docs/model/apicv-svi.md.
  */
 #include <errno.h>
+#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,6 +478,8 @@ static void usage(FILE *f)
 		"leaves ISR and IRR empty with no vector lost.\n\n"
 		"options:\n"
 		"  --fix none|v2|sean          [kvm] apicv_svi_fix (default none)\n"
+		"  --scenario FILE             read [kvm] apicv_svi_fix / apicv_nested_refresh\n"
+		"  --set kvm.KEY=VALUE         set one of those two keys\n"
 		"  --nested-refresh request|direct\n"
 		"                              [kvm] apicv_nested_refresh (default request = v6.18)\n"
 		"  --depth N                   explorer depth, 0..%d (default 12)\n"
@@ -524,6 +527,39 @@ struct opts {
 	int nr_vectors;
 	int vectors[APICV_MAX_VECTORS];
 };
+
+/* [kvm] apicv_svi_fix / apicv_nested_refresh, from a scenario file or --set kvm.KEY=V. */
+static int set_kvm_key(struct opts *o, const char *key, const char *val, char *err, size_t n)
+{
+	if (!strcmp(key, "apicv_svi_fix")) {
+		if (apicv_parse_fix(val, &o->fix)) {
+			snprintf(err, n, "kvm.apicv_svi_fix: '%s': expected none, v2 or sean", val);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "apicv_nested_refresh")) {
+		if (apicv_parse_nested_refresh(val, &o->refresh)) {
+			snprintf(err, n, "kvm.apicv_nested_refresh: '%s': expected request or direct",
+				 val);
+			return -EINVAL;
+		}
+	}
+	/* other [kvm] keys belong to other models */
+	return 0;
+}
+
+struct ini_ctx {
+	struct opts *o;
+	char err[160];
+};
+
+static int apicv_ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *c = user;
+
+	if (strcmp(section, "kvm"))
+		return 1;
+	return set_kvm_key(c->o, name, value, c->err, sizeof(c->err)) ? 0 : 1;
+}
 
 static int parse_vectors(const char *s, struct opts *o)
 {
@@ -765,6 +801,7 @@ static int cmd_apicv(int argc, char **argv)
 		const char *a = argv[i];
 		const char *val = NULL;
 		bool needs = !strcmp(a, "--fix") || !strcmp(a, "--nested-refresh") ||
+			     !strcmp(a, "--scenario") || !strcmp(a, "--set") ||
 			     (!scen && (!strcmp(a, "--depth") || !strcmp(a, "--vectors") ||
 				      !strcmp(a, "--eoi-exit")));
 
@@ -790,6 +827,47 @@ static int cmd_apicv(int argc, char **argv)
 				fprintf(stderr, "kvmsim apicv: --nested-refresh '%s': expected request "
 						"or direct\n", val);
 				return EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--scenario")) {
+			struct ini_ctx c = {.o = &o};
+			int line = ini_parse(val, apicv_ini_handler, &c);
+
+			if (line < 0) {
+				fprintf(stderr, "%s: cannot read scenario file\n", val);
+				return EXIT_RUNTIME;
+			}
+			if (line > 0) {
+				fprintf(stderr, "%s:%d: %s\n", val, line,
+					c.err[0] ? c.err : "malformed line");
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--set")) {
+			char err[160];
+
+			if (strncmp(val, "kvm.", 4) || !strchr(val, '=')) {
+				fprintf(stderr, "kvmsim apicv: --set '%s': expected kvm.KEY=VALUE\n",
+					val);
+				return EXIT_USAGE;
+			} else {
+				char key[64];
+				const char *eq = strchr(val, '=');
+				size_t kl = (size_t)(eq - val - 4);
+
+				if (kl >= sizeof(key)) {
+					fprintf(stderr, "kvmsim apicv: --set '%s': key too long\n", val);
+					return EXIT_USAGE;
+				}
+				memcpy(key, val + 4, kl);
+				key[kl] = 0;
+				if (strcmp(key, "apicv_svi_fix") && strcmp(key, "apicv_nested_refresh")) {
+					fprintf(stderr, "kvmsim apicv: --set '%s': unknown key kvm.%s\n",
+						val, key);
+					return EXIT_USAGE;
+				}
+				if (set_kvm_key(&o, key, eq + 1, err, sizeof(err))) {
+					fprintf(stderr, "kvmsim apicv: --set: %s\n", err);
+					return EXIT_USAGE;
+				}
 			}
 		} else if (!strcmp(a, "--json")) {
 			o.json = true;

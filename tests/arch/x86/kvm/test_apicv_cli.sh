@@ -48,6 +48,23 @@ expect_out "result: clean"
 check "nested v2 request" 0 "$K" apicv scenario3 --fix v2
 expect_out "result: vector-never-delivered"
 
+# the scenario-file key [kvm] apicv_svi_fix (other sections and [kvm] keys are ignored)
+ini=$(mktemp)
+printf '[host]\ncpus = 4\n[kvm]\nple_gap = 128\napicv_svi_fix = sean\n' >"$ini"
+check "scenario file" 0 "$K" apicv scenario2 --scenario "$ini"
+expect_out "apicv_svi_fix = sean"
+expect_out "result: clean"
+printf '[kvm]\napicv_svi_fix = v9\n' >"$ini"
+check "scenario file bad value" 2 "$K" apicv scenario2 --scenario "$ini"
+one_line_err
+grep -q ":2: kvm.apicv_svi_fix" "$err" || { echo "FAIL: no file:line"; cat "$err"; fail=1; }
+rm -f "$ini"
+check "missing scenario file" 1 "$K" apicv scenario2 --scenario /nonexistent/x.ini
+check "set" 0 "$K" apicv scenario1 --set kvm.apicv_svi_fix=v2
+expect_out "result: clean"
+check "set unknown" 2 "$K" apicv scenario1 --set kvm.nope=1
+one_line_err
+
 check "scenario1 json" 0 "$K" apicv scenario1 --json
 expect_out '"result": "stuck-isr"'
 expect_out '"apicv_svi_fix": "none"'
