@@ -22,6 +22,12 @@ static const char *const softleaf_names[NR_SOFTLEAF_TYPES] = {
 	[SOFTLEAF_MARKER] = "marker",
 };
 
+/**
+ * softleaf_type_name() - model only: the enum softleaf_type name, lower case, no prefix
+ * @type: the type
+ *
+ * Return: "none", "swap", ..., or "invalid" for a value out of the enum.
+ */
 const char *softleaf_type_name(enum softleaf_type type)
 {
 	if ((unsigned int)type >= NR_SOFTLEAF_TYPES)
@@ -50,6 +56,13 @@ static void classify_softleaf(const struct swp_config *c, struct leaf_info *o)
 	}
 }
 
+/**
+ * leaf_classify() - model only: one raw PTE or PMD value through the leafops API
+ * @c: the initialized configuration
+ * @val: the raw value
+ * @pmd: classify as a PMD
+ * @o: the result (see struct leaf_info for which kernel helper gives each field)
+ */
 void leaf_classify(const struct swp_config *c, u64 val, bool pmd, struct leaf_info *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -113,6 +126,13 @@ static int hexval(char ch)
 	return -1;
 }
 
+/**
+ * leaf_parse_hex() - model only: parse an entry value for kvmsim pte / pagemap
+ * @s: optional 0x/0X, then 1 to 16 significant hex digits, nothing else
+ * @out: the value, written only on success
+ *
+ * Return: 0, -EINVAL (malformed) or -ERANGE (wider than 64 bits).
+ */
 int leaf_parse_hex(const char *s, u64 *out)
 {
 	u64 v = 0;

@@ -34,6 +34,13 @@ static void pt_free(struct pt_table *t, int level)
 	free(t);
 }
 
+/**
+ * mm_init() - model only: an empty address space (an empty PGD)
+ * @mm: the address space
+ * @cfg: the initialized configuration it uses (kept by reference)
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int mm_init(struct mm_struct *mm, const struct swp_config *cfg)
 {
 	memset(mm, 0, sizeof(*mm));
@@ -42,12 +49,25 @@ int mm_init(struct mm_struct *mm, const struct swp_config *cfg)
 	return mm->pgd ? 0 : -ENOMEM;
 }
 
+/**
+ * mm_destroy() - model only: free the page tables
+ * @mm: the address space
+ */
 void mm_destroy(struct mm_struct *mm)
 {
 	pt_free(mm->pgd, 4);
 	mm->pgd = NULL;
 }
 
+/**
+ * mm_add_vma() - model only: insert a VMA, keeping the array sorted
+ * @mm: the address space
+ * @start: first address, page aligned
+ * @end: end address (exclusive), page aligned, at most TASK_SIZE_MAX
+ * @vm_flags: VM_SOFTDIRTY or 0
+ *
+ * Return: 0, -EINVAL (bad or overlapping range) or -ENOSPC.
+ */
 int mm_add_vma(struct mm_struct *mm, u64 start, u64 end, u64 vm_flags)
 {
 	int i;
@@ -70,6 +90,16 @@ int mm_add_vma(struct mm_struct *mm, u64 start, u64 end, u64 vm_flags)
 	return 0;
 }
 
+/**
+ * mm_add_folio() - model only: add a folio to the memory map
+ * @mm: the address space
+ * @pfn: first page frame
+ * @nr: number of pages
+ * @anon: anonymous (else file-backed: PM_FILE)
+ * @mapcount: the mapcount of each of its pages
+ *
+ * Return: 0, -EINVAL (empty or overlapping) or -ENOSPC.
+ */
 int mm_add_folio(struct mm_struct *mm, u64 pfn, u64 nr, bool anon, int mapcount)
 {
 	if (!nr || pfn + nr < pfn)
@@ -86,7 +116,9 @@ int mm_add_folio(struct mm_struct *mm, u64 pfn, u64 nr, bool anon, int mapcount)
 	return 0;
 }
 
-/* find_vma() - mm/mmap.c: the lowest VMA with vm_end > addr (linear over the sorted array). */
+/**
+ * find_vma() - mm/mmap.c: the lowest VMA with vm_end > addr (linear over the sorted array).
+ */
 const struct vm_area_struct *find_vma(const struct mm_struct *mm, u64 addr)
 {
 	for (int i = 0; i < mm->nr_vmas; i++)
@@ -95,6 +127,13 @@ const struct vm_area_struct *find_vma(const struct mm_struct *mm, u64 addr)
 	return NULL;
 }
 
+/**
+ * mm_pfn_folio() - model of pfn_folio() for PFNs in the memory map
+ * @mm: the address space
+ * @pfn: the page frame
+ *
+ * Return: the folio holding @pfn, or NULL.
+ */
 const struct folio *mm_pfn_folio(const struct mm_struct *mm, u64 pfn)
 {
 	for (int i = 0; i < mm->nr_folios; i++) {
@@ -128,6 +167,14 @@ static struct pt_table *pmd_table(struct mm_struct *mm, u64 addr, bool alloc)
 	return t;
 }
 
+/**
+ * mm_set_pte() - model only: install a PTE, allocating the tables above it
+ * @mm: the address space
+ * @addr: the virtual address
+ * @pte: the raw entry
+ *
+ * Return: 0, -EINVAL, -EBUSY (a huge PMD maps @addr) or -ENOMEM.
+ */
 int mm_set_pte(struct mm_struct *mm, u64 addr, pte_t pte)
 {
 	struct pt_table *pmdt, *ptet;
@@ -152,6 +199,14 @@ int mm_set_pte(struct mm_struct *mm, u64 addr, pte_t pte)
 	return 0;
 }
 
+/**
+ * mm_set_pmd() - model only: install a PMD leaf entry
+ * @mm: the address space
+ * @addr: the virtual address, 2 MiB aligned
+ * @pmd: the raw entry (present PSE, or a non-present softleaf)
+ *
+ * Return: 0, -EINVAL, -EBUSY (a PTE table is there) or -ENOMEM.
+ */
 int mm_set_pmd(struct mm_struct *mm, u64 addr, pmd_t pmd)
 {
 	struct pt_table *pmdt;
@@ -169,6 +224,13 @@ int mm_set_pmd(struct mm_struct *mm, u64 addr, pmd_t pmd)
 	return 0;
 }
 
+/**
+ * mm_get_pte() - model only: read a PTE back
+ * @mm: the address space
+ * @addr: the virtual address
+ *
+ * Return: the PTE, or 0 when no PTE table covers @addr.
+ */
 pte_t mm_get_pte(const struct mm_struct *mm, u64 addr)
 {
 	struct pt_table *pmdt = pmd_table((struct mm_struct *)mm, addr, false);
@@ -179,6 +241,13 @@ pte_t mm_get_pte(const struct mm_struct *mm, u64 addr)
 	return __pte(pmdt->next[i]->val[pt_index(addr, PAGE_SHIFT)]);
 }
 
+/**
+ * mm_get_pmd() - model only: read a PMD entry back
+ * @mm: the address space
+ * @addr: the virtual address
+ *
+ * Return: the PMD entry, or 0 when no PMD table covers @addr.
+ */
 pmd_t mm_get_pmd(const struct mm_struct *mm, u64 addr)
 {
 	struct pt_table *pmdt = pmd_table((struct mm_struct *)mm, addr, false);
@@ -188,7 +257,9 @@ pmd_t mm_get_pmd(const struct mm_struct *mm, u64 addr)
 	return __pmd(pmdt->val[pt_index(addr, PMD_SHIFT)]);
 }
 
-/* softleaf_to_folio() - leafops.h: pfn_folio(softleaf_to_pfn(entry)), WARN if !has_pfn. */
+/**
+ * softleaf_to_folio() - leafops.h: pfn_folio(softleaf_to_pfn(entry)), WARN if !has_pfn.
+ */
 const struct folio *softleaf_to_folio(const struct mm_struct *mm, softleaf_t entry)
 {
 	if (!softleaf_has_pfn(mm->cfg, entry))

@@ -10,6 +10,10 @@
 
 #include "kvmsim/leafops.h"
 
+/**
+ * swp_config_default() - model only: every option on, x86-64 4-level, no L1TF, fixed size
+ * @c: the config to fill and initialize
+ */
 void swp_config_default(struct swp_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -29,7 +33,10 @@ void swp_config_default(struct swp_config *c)
 	swp_config_init(c);
 }
 
-/*
+/**
+ * swp_config_init() - derive the type numbers and limits from the options
+ * @c: the config; its inputs are read, its derived fields written
+ *
  * The numbering of include/linux/swap.h (mainline after the series):
  *   SWP_PTE_MARKER_NUM 1 (unconditional), SWP_DEVICE_NUM 3 (CONFIG_DEVICE_PRIVATE),
  *   SWP_MIGRATION_NUM 3 (CONFIG_MIGRATION), SWP_HWPOISON_NUM 1 (CONFIG_MEMORY_FAILURE);
@@ -42,6 +49,8 @@ void swp_config_default(struct swp_config *c)
  * swapfile_init(): swap_migration_ad_supported if the max swap file size holds
  * SWP_MIG_TOTAL_BITS (CONFIG_MIGRATION only). Numbers for types the configuration lacks
  * are UINT_MAX; softleaf_type() checks the config's booleans before comparing them.
+ *
+ * Return: 0, or -EINVAL for an impossible configuration.
  */
 int swp_config_init(struct swp_config *c)
 {
@@ -77,7 +86,9 @@ int swp_config_init(struct swp_config *c)
 	return 0;
 }
 
-/* make_readable_migration_entry() - swapops.h: swp_entry(SWP_MIGRATION_READ, offset). */
+/**
+ * make_readable_migration_entry() - swapops.h: swp_entry(SWP_MIGRATION_READ, offset).
+ */
 swp_entry_t make_readable_migration_entry(const struct swp_config *c, u64 pfn)
 {
 	if (!c->migration)
@@ -85,7 +96,9 @@ swp_entry_t make_readable_migration_entry(const struct swp_config *c, u64 pfn)
 	return swp_entry(c->swp_migration_read, pfn);
 }
 
-/* make_readable_exclusive_migration_entry() - swapops.h */
+/**
+ * make_readable_exclusive_migration_entry() - swapops.h
+ */
 swp_entry_t make_readable_exclusive_migration_entry(const struct swp_config *c, u64 pfn)
 {
 	if (!c->migration)
@@ -93,7 +106,9 @@ swp_entry_t make_readable_exclusive_migration_entry(const struct swp_config *c, 
 	return swp_entry(c->swp_migration_read_exclusive, pfn);
 }
 
-/* make_writable_migration_entry() - swapops.h */
+/**
+ * make_writable_migration_entry() - swapops.h
+ */
 swp_entry_t make_writable_migration_entry(const struct swp_config *c, u64 pfn)
 {
 	if (!c->migration)
@@ -101,7 +116,9 @@ swp_entry_t make_writable_migration_entry(const struct swp_config *c, u64 pfn)
 	return swp_entry(c->swp_migration_write, pfn);
 }
 
-/* make_migration_entry_young() - swapops.h: OR SWP_MIG_YOUNG in, if A/D is supported. */
+/**
+ * make_migration_entry_young() - swapops.h: OR SWP_MIG_YOUNG in, if A/D is supported.
+ */
 swp_entry_t make_migration_entry_young(const struct swp_config *c, swp_entry_t entry)
 {
 	if (migration_entry_supports_ad(c))
@@ -109,7 +126,9 @@ swp_entry_t make_migration_entry_young(const struct swp_config *c, swp_entry_t e
 	return entry;
 }
 
-/* make_migration_entry_dirty() - swapops.h */
+/**
+ * make_migration_entry_dirty() - swapops.h
+ */
 swp_entry_t make_migration_entry_dirty(const struct swp_config *c, swp_entry_t entry)
 {
 	if (migration_entry_supports_ad(c))
@@ -117,7 +136,9 @@ swp_entry_t make_migration_entry_dirty(const struct swp_config *c, swp_entry_t e
 	return entry;
 }
 
-/* make_readable_device_private_entry() - swapops.h: swp_entry(SWP_DEVICE_READ, offset). */
+/**
+ * make_readable_device_private_entry() - swapops.h: swp_entry(SWP_DEVICE_READ, offset).
+ */
 swp_entry_t make_readable_device_private_entry(const struct swp_config *c, u64 pfn)
 {
 	if (!c->device_private)
@@ -125,7 +146,9 @@ swp_entry_t make_readable_device_private_entry(const struct swp_config *c, u64 p
 	return swp_entry(c->swp_device_read, pfn);
 }
 
-/* make_writable_device_private_entry() - swapops.h */
+/**
+ * make_writable_device_private_entry() - swapops.h
+ */
 swp_entry_t make_writable_device_private_entry(const struct swp_config *c, u64 pfn)
 {
 	if (!c->device_private)
@@ -133,7 +156,9 @@ swp_entry_t make_writable_device_private_entry(const struct swp_config *c, u64 p
 	return swp_entry(c->swp_device_write, pfn);
 }
 
-/* make_device_exclusive_entry() - swapops.h */
+/**
+ * make_device_exclusive_entry() - swapops.h
+ */
 swp_entry_t make_device_exclusive_entry(const struct swp_config *c, u64 pfn)
 {
 	if (!c->device_private)
@@ -141,7 +166,9 @@ swp_entry_t make_device_exclusive_entry(const struct swp_config *c, u64 pfn)
 	return swp_entry(c->swp_device_exclusive, pfn);
 }
 
-/* make_hwpoison_entry() - swapops.h: takes the page's pfn, not a locked struct page. */
+/**
+ * make_hwpoison_entry() - swapops.h: takes the page's pfn, not a locked struct page.
+ */
 swp_entry_t make_hwpoison_entry(const struct swp_config *c, u64 pfn)
 {
 	if (!c->memory_failure)
@@ -149,26 +176,33 @@ swp_entry_t make_hwpoison_entry(const struct swp_config *c, u64 pfn)
 	return swp_entry(c->swp_hwpoison, pfn);
 }
 
-/* make_pte_marker_entry() - swapops.h: swp_entry(SWP_PTE_MARKER, marker). */
+/**
+ * make_pte_marker_entry() - swapops.h: swp_entry(SWP_PTE_MARKER, marker).
+ */
 swp_entry_t make_pte_marker_entry(const struct swp_config *c, pte_marker marker)
 {
 	return swp_entry(c->swp_pte_marker, marker);
 }
 
-/* make_poisoned_swp_entry() - swapops.h */
+/**
+ * make_poisoned_swp_entry() - swapops.h
+ */
 swp_entry_t make_poisoned_swp_entry(const struct swp_config *c)
 {
 	return make_pte_marker_entry(c, PTE_MARKER_POISONED);
 }
 
-/* make_guard_swp_entry() - swapops.h */
+/**
+ * make_guard_swp_entry() - swapops.h
+ */
 swp_entry_t make_guard_swp_entry(const struct swp_config *c)
 {
 	return make_pte_marker_entry(c, PTE_MARKER_GUARD);
 }
 
-/*
- * generic_max_swapfile_size() - mm/swapfile.c.
+/**
+ * generic_max_swapfile_size() - mm/swapfile.c, in the variant c->max_swapfile selects
+ * @c: the configuration
  *
  * Fixed (v3): encode swp_entry(0, ~0UL) and decode it by hand with __pte_to_swp_entry(),
  * __swp_type() and __swp_offset(): on x86-64 the PTE is 0 (type 0, offset stored inverted),
@@ -177,6 +211,8 @@ swp_entry_t make_guard_swp_entry(const struct swp_config *c)
  *
  * Broken (the draft before the fix): swp_offset(softleaf_from_pte(softleaf_to_pte(...))) + 1
  * = swp_offset(none) + 1 = 1.
+ *
+ * Return: the maximum swap file size in pages.
  */
 u64 generic_max_swapfile_size(const struct swp_config *c)
 {
@@ -192,7 +228,7 @@ u64 generic_max_swapfile_size(const struct swp_config *c)
 	return swp_offset(entry) + 1;
 }
 
-/*
+/**
  * arch_max_swapfile_size() - arch/x86/mm/init.c: with X86_BUG_L1TF and the mitigation on,
  * clamp to l1tf_pfn_limit() = BIT(x86_cache_bits - 1 - PAGE_SHIFT), shifted left by
  * PAGE_SHIFT - SWP_OFFSET_FIRST_BIT because the offset starts 3 bits below the PFN.

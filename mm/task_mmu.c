@@ -23,13 +23,17 @@ struct mm_walk {
 	struct pagemapread *pm;
 };
 
-/* make_pme() - fs/proc/task_mmu.c */
+/**
+ * make_pme() - fs/proc/task_mmu.c
+ */
 static u64 make_pme(u64 frame, u64 flags)
 {
 	return (frame & PM_PFRAME_MASK) | flags;
 }
 
-/* add_to_pagemap() - fs/proc/task_mmu.c: -ENOSPC where the kernel returns PM_END_OF_BUFFER. */
+/**
+ * add_to_pagemap() - fs/proc/task_mmu.c: -ENOSPC where the kernel returns PM_END_OF_BUFFER.
+ */
 static int add_to_pagemap(u64 pme, struct pagemapread *pm)
 {
 	if (pm->pos >= pm->len)
@@ -44,7 +48,9 @@ static bool vma_soft_dirty(const struct mm_struct *mm, const struct vm_area_stru
 	return mm->cfg->mem_soft_dirty && (vma->vm_flags & VM_SOFTDIRTY);
 }
 
-/* pagemap_pte_hole() - fs/proc/task_mmu.c */
+/**
+ * pagemap_pte_hole() - fs/proc/task_mmu.c
+ */
 static int pagemap_pte_hole(u64 start, u64 end, struct mm_walk *walk)
 {
 	struct pagemapread *pm = walk->pm;
@@ -311,7 +317,9 @@ static int walk_pgd_range(u64 addr, u64 end, struct mm_walk *walk)
 	return err;
 }
 
-/* walk_page_range() - mm/pagewalk.c: VMA by VMA, holes between them to pte_hole. */
+/**
+ * walk_page_range() - mm/pagewalk.c: VMA by VMA, holes between them to pte_hole.
+ */
 static int walk_page_range(const struct mm_struct *mm, u64 start, u64 end,
 			   struct pagemapread *pm)
 {
@@ -343,6 +351,17 @@ static int walk_page_range(const struct mm_struct *mm, u64 start, u64 end,
 	return err;
 }
 
+/**
+ * pagemap_read() - fs/proc/task_mmu.c: the pagemap entries of a range
+ * @mm: the address space
+ * @start: first address, page aligned
+ * @end: end address (exclusive), page aligned
+ * @show_pfn: pagemap_open()'s CAP_SYS_ADMIN check: PFNs and swap offsets are shown
+ * @out: the entries, one per page
+ * @n: room in @out
+ *
+ * Return: the number of entries, -EINVAL (range) or -ENOSPC (@n too small).
+ */
 long pagemap_read(const struct mm_struct *mm, u64 start, u64 end, bool show_pfn, u64 *out,
 		  size_t n)
 {
@@ -361,6 +380,11 @@ long pagemap_read(const struct mm_struct *mm, u64 start, u64 end, bool show_pfn,
 	return (long)pm.pos;
 }
 
+/**
+ * pagemap_decode() - split a pagemap entry as Documentation/admin-guide/mm/pagemap.rst does
+ * @pme: the entry
+ * @out: its fields
+ */
 void pagemap_decode(u64 pme, struct pagemap_info *out)
 {
 	*out = (struct pagemap_info){
