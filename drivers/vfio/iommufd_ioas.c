@@ -40,6 +40,9 @@ int iommufd_ioas_model_init(struct iommufd_ioas_model *ioas, u32 ioas_id,
 	return 0;
 }
 
+/**
+ * iommufd_ioas_model_cleanup() - free the IOAS model's ranges.
+ */
 void iommufd_ioas_model_cleanup(struct iommufd_ioas_model *ioas)
 {
 	free(ioas->allowed);

@@ -62,7 +62,9 @@ int iova_allocator_init(const struct iommu_iova_range *ranges, u32 nranges,
 	return 0;
 }
 
-/* The series' iova_allocator_cleanup(): free the ranges and the allocator. */
+/**
+ * iova_allocator_cleanup() - the series' iova_allocator_cleanup(): free ranges and allocator.
+ */
 void iova_allocator_cleanup(struct iova_allocator *allocator)
 {
 	if (!allocator)
@@ -159,6 +161,9 @@ int vfio_pci_iova_init(struct vfio_pci_iova_state *dev, const struct iommu_iova_
 	return 0;
 }
 
+/**
+ * vfio_pci_iova_cleanup() - free the range state of Williamson's variant.
+ */
 void vfio_pci_iova_cleanup(struct vfio_pci_iova_state *dev)
 {
 	free(dev->iova_ranges);
@@ -350,6 +355,9 @@ int iova_reuse_init(struct iova_reuse_allocator *a, const struct iommu_iova_rang
 	return 0;
 }
 
+/**
+ * iova_reuse_cleanup() - free the reuse allocator's arrays.
+ */
 void iova_reuse_cleanup(struct iova_reuse_allocator *a)
 {
 	free(a->ranges);
@@ -443,6 +451,10 @@ static const char *const kind_names[] = {
     [IOVA_ALLOC_REUSE] = "reuse",
 };
 
+/**
+ * iova_allocator_kind_parse() - "series", "williamson" or "reuse" to a kind.
+ * Return: 0, or -EINVAL for any other name.
+ */
 int iova_allocator_kind_parse(const char *s, enum iova_allocator_kind *kind)
 {
 	for (u32 i = 0; i < ARRAY_SIZE(kind_names); i++)
@@ -453,11 +465,18 @@ int iova_allocator_kind_parse(const char *s, enum iova_allocator_kind *kind)
 	return -EINVAL;
 }
 
+/**
+ * iova_allocator_kind_name() - the name of an allocator kind.
+ */
 const char *iova_allocator_kind_name(enum iova_allocator_kind kind)
 {
 	return (u32)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "?";
 }
 
+/**
+ * iova_any_init() - initialize the allocator of @kind over normalized @ranges.
+ * Return: 0 or the init function's error.
+ */
 int iova_any_init(struct iova_any_allocator *a, enum iova_allocator_kind kind,
 		  const struct iommu_iova_range *ranges, u32 nranges)
 {
@@ -474,6 +493,9 @@ int iova_any_init(struct iova_any_allocator *a, enum iova_allocator_kind kind,
 	return -EINVAL;
 }
 
+/**
+ * iova_any_cleanup() - free whichever allocator @a holds.
+ */
 void iova_any_cleanup(struct iova_any_allocator *a)
 {
 	iova_allocator_cleanup(a->series);
@@ -482,7 +504,11 @@ void iova_any_cleanup(struct iova_any_allocator *a)
 	iova_reuse_cleanup(&a->reuse);
 }
 
-/* Sizes must be powers of two for all three (natural alignment), as in the series. */
+/**
+ * iova_any_alloc() - allocate @size bytes, naturally aligned, from @a.
+ * Sizes must be powers of two for all three kinds, as in the series.
+ * Return: 0, -EINVAL for a bad size, -ENOSPC when out of space.
+ */
 int iova_any_alloc(struct iova_any_allocator *a, u64 size, iova_t *iova)
 {
 	switch (a->kind) {

@@ -31,6 +31,10 @@ iova_err(struct vfio_iova_err *err, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/**
+ * vfio_iova_fd_ioctl() - ioctl(2) on the fd in @priv, as a struct vfio_iova_ioctl.
+ * Return: 0, or -errno of the failed ioctl.
+ */
 int vfio_iova_fd_ioctl(void *priv, unsigned long request, void *arg)
 {
 	int fd = (int)(intptr_t)priv;
@@ -477,8 +481,10 @@ int vfio_dma_map_limit_last_iova(const struct iommu_iova_range *ranges, u32 nran
 	return 0;
 }
 
-/*
- * Patch 2/4: the limit tests map one region "one page prior to the last iova":
+/**
+ * vfio_dma_map_limit_region_iova() - where the limit tests map their region.
+ *
+ * Patch 2/4: one region "one page prior to the last iova":
  * region->iova = last_iova & ~(region_size - 1). region_size is a power of two (a page).
  */
 iova_t vfio_dma_map_limit_region_iova(iova_t last_iova, u64 region_size)
@@ -486,7 +492,9 @@ iova_t vfio_dma_map_limit_region_iova(iova_t last_iova, u64 region_size)
 	return last_iova & ~(region_size - 1);
 }
 
-/*
+/**
+ * vfio_dma_map_overflow_iova() - where the overflow test maps.
+ *
  * Patch 2/4 v2+: the overflow test always runs, at the top of the 64-bit space:
  * region->iova = ~(iova_t)0 & ~(region->size - 1) while region->size is still one page (the
  * top page), then region->size = mmap_size (2 pages), so iova + size wraps and map/unmap
@@ -497,7 +505,9 @@ iova_t vfio_dma_map_overflow_iova(u64 region_size)
 	return ~(iova_t)0 & ~(region_size - 1);
 }
 
-/*
+/**
+ * vfio_dma_map_overflow_test_runs_v1() - would v1 have run the overflow test?
+ *
  * Patch 2/4 v1: the overflow test ran only when the limit region was already the top page
  * of the 64-bit space, and was skipped ("IOMMU address space insufficient for overflow
  * test") otherwise, i.e. on every IOMMU narrower than 64 bits.

@@ -47,6 +47,9 @@ int vfio_iommu_model_init(struct vfio_iommu *iommu, const struct iommu_iova_rang
 	return 0;
 }
 
+/**
+ * vfio_iommu_model_cleanup() - free the container model.
+ */
 void vfio_iommu_model_cleanup(struct vfio_iommu *iommu)
 {
 	free(iommu->iova_list);
