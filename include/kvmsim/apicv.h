@@ -165,7 +165,7 @@ const char *apicv_nested_refresh_name(int r);
 
 /* The explorer (tools/kvmsim/apicv.c). */
 #define APICV_MAX_VECTORS 4
-#define APICV_MAX_DEPTH 40
+#define APICV_MAX_DEPTH 64
 #define APICV_MAX_TRACE (APICV_MAX_DEPTH + 80)
 
 struct apicv_step_rec {
@@ -196,6 +196,7 @@ struct apicv_explore_result {
 	u64 states;      /* distinct states reached */
 	u64 transitions; /* events applied */
 	int depth_done;  /* deepest complete layer */
+	bool exhausted;  /* the frontier emptied: every reachable state was explored */
 	int violation;   /* enum apicv_violation */
 	int trace_len;
 	int trace_explored; /* events chosen by the explorer (the rest are the drain) */

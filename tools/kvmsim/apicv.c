@@ -445,8 +445,10 @@ int apicv_explore(const struct apicv_explore_opts *o, struct apicv_explore_resul
 			cur = next;
 			next = tmp;
 		}
-		if (!cur.n)
+		if (!cur.n) {
+			res->exhausted = true;
 			break;
+		}
 	}
 out:
 	free(seen.slot);
@@ -724,6 +726,7 @@ static int run_explore(const struct opts *o)
 		json_u64(&j, "states", r->states);
 		json_u64(&j, "transitions", r->transitions);
 		json_u64(&j, "depth_done", (u64)r->depth_done);
+		json_bool(&j, "exhausted", r->exhausted);
 		json_str(&j, "violation", apicv_violation_name(r->violation));
 		if (r->violation) {
 			json_u64(&j, "counterexample_depth", (u64)r->trace_explored);
@@ -752,9 +755,10 @@ static int run_explore(const struct opts *o)
 			printf("%s%d", i ? "," : " ", eo.vectors[i]);
 		printf(", nested %s, APICv initially %s\n", eo.nested ? "on" : "off",
 		       eo.apicv_on ? "active" : "inhibited");
-		printf("states explored: %llu (transitions %llu), complete to depth %d\n",
+		printf("states explored: %llu (transitions %llu), complete to depth %d%s\n",
 		       (unsigned long long)r->states, (unsigned long long)r->transitions,
-		       r->depth_done);
+		       r->depth_done,
+		       r->exhausted ? " (all reachable states: no new state beyond it)" : "");
 		if (!r->violation) {
 			printf("no violation\n");
 		} else {

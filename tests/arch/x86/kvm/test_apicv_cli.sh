@@ -23,7 +23,7 @@ final() { sed -n '/^final$/,$p' "$out"; }
 
 check help 0 "$K" apicv --help
 expect_out "usage: kvmsim apicv"
-for bad in "" "scenario9" "explore --depth 41" "explore --depth x" "scenario1 --fix v3" \
+for bad in "" "scenario9" "explore --depth 65" "explore --depth x" "scenario1 --fix v3" \
 	   "explore --vectors 7" "explore --vectors 236,236" "scenario1 --depth 3" \
 	   "explore --nested-refresh maybe" "explore --fix" "explore --eoi-exit 300"; do
 	# shellcheck disable=SC2086
