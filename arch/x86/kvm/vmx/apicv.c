@@ -570,9 +570,15 @@ void vmx_apicv_vcpu_init(struct vmx_apicv_vcpu *v, int fix, int nested_refresh, 
 	vmx_refresh_apicv_exec_ctrl(v);
 }
 
-/* vcpu_enter_guest() (x86.c), the request part: KVM_REQ_APICV_UPDATE, KVM_REQ_EVENT. */
+/*
+ * vcpu_enter_guest() (x86.c), the request part: KVM_REQ_APICV_UPDATE, KVM_REQ_EVENT. A
+ * request that arrived after the previous pass injected an event cancelled that entry
+ * (kvm_vcpu_exit_request -> vmx_cancel_injection: re-queued with KVM_REQ_EVENT).
+ */
 static void vcpu_enter_guest_requests(struct vmx_apicv_vcpu *v)
 {
+	if (!v->guest_mode && (v->vmcs01.vm_entry_intr_info & INTR_INFO_VALID_MASK))
+		vmx_cancel_injection(v);
 	if (v->req_apicv_update) {
 		v->req_apicv_update = false;
 		kvm_vcpu_update_apicv(v);
