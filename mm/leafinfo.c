@@ -10,16 +10,16 @@
 #include "kvmsim/leafinfo.h"
 
 static const char *const softleaf_names[NR_SOFTLEAF_TYPES] = {
-	[SOFTLEAF_NONE] = "none",
-	[SOFTLEAF_SWAP] = "swap",
-	[SOFTLEAF_MIGRATION_READ] = "migration_read",
-	[SOFTLEAF_MIGRATION_READ_EXCLUSIVE] = "migration_read_exclusive",
-	[SOFTLEAF_MIGRATION_WRITE] = "migration_write",
-	[SOFTLEAF_DEVICE_PRIVATE_READ] = "device_private_read",
-	[SOFTLEAF_DEVICE_PRIVATE_WRITE] = "device_private_write",
-	[SOFTLEAF_DEVICE_EXCLUSIVE] = "device_exclusive",
-	[SOFTLEAF_HWPOISON] = "hwpoison",
-	[SOFTLEAF_MARKER] = "marker",
+    [SOFTLEAF_NONE] = "none",
+    [SOFTLEAF_SWAP] = "swap",
+    [SOFTLEAF_MIGRATION_READ] = "migration_read",
+    [SOFTLEAF_MIGRATION_READ_EXCLUSIVE] = "migration_read_exclusive",
+    [SOFTLEAF_MIGRATION_WRITE] = "migration_write",
+    [SOFTLEAF_DEVICE_PRIVATE_READ] = "device_private_read",
+    [SOFTLEAF_DEVICE_PRIVATE_WRITE] = "device_private_write",
+    [SOFTLEAF_DEVICE_EXCLUSIVE] = "device_exclusive",
+    [SOFTLEAF_HWPOISON] = "hwpoison",
+    [SOFTLEAF_MARKER] = "marker",
 };
 
 /**

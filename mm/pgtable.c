@@ -85,7 +85,7 @@ int mm_add_vma(struct mm_struct *mm, u64 start, u64 end, u64 vm_flags)
 			break;
 	}
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nr_vmas - i) * sizeof(mm->vmas[0]));
-	mm->vmas[i] = (struct vm_area_struct){ start, end, vm_flags };
+	mm->vmas[i] = (struct vm_area_struct){start, end, vm_flags};
 	mm->nr_vmas++;
 	return 0;
 }
@@ -112,7 +112,7 @@ int mm_add_folio(struct mm_struct *mm, u64 pfn, u64 nr, bool anon, int mapcount)
 	}
 	if (mm->nr_folios == MM_MAX_FOLIOS)
 		return -ENOSPC;
-	mm->folios[mm->nr_folios++] = (struct folio){ pfn, nr, anon, mapcount };
+	mm->folios[mm->nr_folios++] = (struct folio){pfn, nr, anon, mapcount};
 	return 0;
 }
 
@@ -149,7 +149,7 @@ const struct folio *mm_pfn_folio(const struct mm_struct *mm, u64 pfn)
 static struct pt_table *pmd_table(struct mm_struct *mm, u64 addr, bool alloc)
 {
 	struct pt_table *t = mm->pgd;
-	static const unsigned int shifts[] = { PGDIR_SHIFT, PUD_SHIFT };
+	static const unsigned int shifts[] = {PGDIR_SHIFT, PUD_SHIFT};
 
 	for (unsigned int l = 0; l < ARRAY_SIZE(shifts); l++) {
 		unsigned int i = pt_index(addr, shifts[l]);

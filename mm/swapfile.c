@@ -82,7 +82,7 @@ int swp_config_init(struct swp_config *c)
 
 	c->swapfile_maximum_size = arch_max_swapfile_size(c);
 	c->swap_migration_ad_supported =
-		c->migration && c->swapfile_maximum_size >= (1ull << swp_mig_total_bits(c));
+	    c->migration && c->swapfile_maximum_size >= (1ull << swp_mig_total_bits(c));
 	return 0;
 }
 

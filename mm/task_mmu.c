@@ -320,10 +320,9 @@ static int walk_pgd_range(u64 addr, u64 end, struct mm_walk *walk)
 /**
  * walk_page_range() - mm/pagewalk.c: VMA by VMA, holes between them to pte_hole.
  */
-static int walk_page_range(const struct mm_struct *mm, u64 start, u64 end,
-			   struct pagemapread *pm)
+static int walk_page_range(const struct mm_struct *mm, u64 start, u64 end, struct pagemapread *pm)
 {
-	struct mm_walk walk = { .mm = mm, .pm = pm };
+	struct mm_walk walk = {.mm = mm, .pm = pm};
 	const struct vm_area_struct *vma = find_vma(mm, start);
 	int err = 0;
 
@@ -362,10 +361,9 @@ static int walk_page_range(const struct mm_struct *mm, u64 start, u64 end,
  *
  * Return: the number of entries, -EINVAL (range) or -ENOSPC (@n too small).
  */
-long pagemap_read(const struct mm_struct *mm, u64 start, u64 end, bool show_pfn, u64 *out,
-		  size_t n)
+long pagemap_read(const struct mm_struct *mm, u64 start, u64 end, bool show_pfn, u64 *out, size_t n)
 {
-	struct pagemapread pm = { .buffer = out, .len = n, .show_pfn = show_pfn };
+	struct pagemapread pm = {.buffer = out, .len = n, .show_pfn = show_pfn};
 	int err;
 
 	if (start > end || (start | end) & (PAGE_SIZE - 1) || end > TASK_SIZE_MAX)
@@ -388,14 +386,14 @@ long pagemap_read(const struct mm_struct *mm, u64 start, u64 end, bool show_pfn,
 void pagemap_decode(u64 pme, struct pagemap_info *out)
 {
 	*out = (struct pagemap_info){
-		.present = pme & PM_PRESENT,
-		.swap = pme & PM_SWAP,
-		.file = pme & PM_FILE,
-		.exclusive = pme & PM_MMAP_EXCLUSIVE,
-		.soft_dirty = pme & PM_SOFT_DIRTY,
-		.uffd_wp = pme & PM_UFFD_WP,
-		.guard = pme & PM_GUARD_REGION,
-		.reserved = pme & GENMASK_ULL(60, 59),
+	    .present = pme & PM_PRESENT,
+	    .swap = pme & PM_SWAP,
+	    .file = pme & PM_FILE,
+	    .exclusive = pme & PM_MMAP_EXCLUSIVE,
+	    .soft_dirty = pme & PM_SOFT_DIRTY,
+	    .uffd_wp = pme & PM_UFFD_WP,
+	    .guard = pme & PM_GUARD_REGION,
+	    .reserved = pme & GENMASK_ULL(60, 59),
 	};
 	if (out->present)
 		out->pfn = pme & PM_PFRAME_MASK;

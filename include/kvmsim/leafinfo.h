@@ -10,22 +10,22 @@
 
 struct leaf_info {
 	u64 val;
-	bool pmd;       /* classified as a PMD */
-	bool none;      /* pte_none() / pmd_none() */
-	bool present;   /* pte_present() / pmd_present() */
-	bool huge;      /* PMD only: pmd_is_huge() */
-	bool valid_softleaf; /* PMD only: pmd_is_valid_softleaf() */
-	bool protnone;  /* present through _PAGE_PROTNONE only (PFN stored inverted) */
-	softleaf_t entry; /* softleaf_from_pte() / softleaf_from_pmd() */
+	bool pmd;		 /* classified as a PMD */
+	bool none;		 /* pte_none() / pmd_none() */
+	bool present;		 /* pte_present() / pmd_present() */
+	bool huge;		 /* PMD only: pmd_is_huge() */
+	bool valid_softleaf;	 /* PMD only: pmd_is_valid_softleaf() */
+	bool protnone;		 /* present through _PAGE_PROTNONE only (PFN stored inverted) */
+	softleaf_t entry;	 /* softleaf_from_pte() / softleaf_from_pmd() */
 	enum softleaf_type type; /* softleaf_type(entry) */
-	bool type_valid; /* softleaf_type() would not have warned */
-	unsigned int swap_type; /* swp_type(entry), when !present && !none */
-	u64 offset;     /* swp_offset(entry), when !present && !none */
+	bool type_valid;	 /* softleaf_type() would not have warned */
+	unsigned int swap_type;	 /* swp_type(entry), when !present && !none */
+	u64 offset;		 /* swp_offset(entry), when !present && !none */
 	bool has_pfn;
-	u64 pfn;        /* pte_pfn()/pmd_pfn() when present, softleaf_to_pfn() if has_pfn */
+	u64 pfn;	   /* pte_pfn()/pmd_pfn() when present, softleaf_to_pfn() if has_pfn */
 	pte_marker marker; /* softleaf_to_marker() for markers */
 	bool marker_uffd_wp, marker_poisoned, marker_guard;
-	bool uffd_marker; /* PTE only: pte_is_uffd_marker() */
+	bool uffd_marker;	   /* PTE only: pte_is_uffd_marker() */
 	bool mig_young, mig_dirty; /* softleaf_is_migration_young/dirty() for migration */
 	/* flags: present → pte_soft_dirty/pte_uffd_wp; else pte_swp_* (PMD: pmd_swp_*) */
 	bool exclusive, soft_dirty, uffd_wp;

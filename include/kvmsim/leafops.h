@@ -41,7 +41,7 @@ const char *softleaf_type_name(enum softleaf_type type);
 /* softleaf_mk_none() - leafops.h: the empty entry, value 0. */
 static inline softleaf_t softleaf_mk_none(void)
 {
-	return (softleaf_t){ 0 };
+	return (softleaf_t){0};
 }
 
 /* softleaf_is_none() - leafops.h: entry.val == 0 (so swap type 0 offset 0 is none, too). */
@@ -169,8 +169,7 @@ static inline bool softleaf_is_migration(const struct swp_config *c, softleaf_t 
 	}
 }
 
-static inline bool softleaf_is_device_private_write(const struct swp_config *c,
-						    softleaf_t entry)
+static inline bool softleaf_is_device_private_write(const struct swp_config *c, softleaf_t entry)
 {
 	return softleaf_type(c, entry) == SOFTLEAF_DEVICE_PRIVATE_WRITE;
 }

@@ -18,29 +18,29 @@
 #include "kvmsim/leafops.h"
 
 /* fs/proc/task_mmu.c */
-#define PM_ENTRY_BYTES 8
-#define PM_PFRAME_BITS 55
-#define PM_PFRAME_MASK GENMASK_ULL(PM_PFRAME_BITS - 1, 0)
-#define PM_SOFT_DIRTY BIT_ULL(55)
+#define PM_ENTRY_BYTES	  8
+#define PM_PFRAME_BITS	  55
+#define PM_PFRAME_MASK	  GENMASK_ULL(PM_PFRAME_BITS - 1, 0)
+#define PM_SOFT_DIRTY	  BIT_ULL(55)
 #define PM_MMAP_EXCLUSIVE BIT_ULL(56)
-#define PM_UFFD_WP BIT_ULL(57)
-#define PM_GUARD_REGION BIT_ULL(58)
-#define PM_FILE BIT_ULL(61)
-#define PM_SWAP BIT_ULL(62)
-#define PM_PRESENT BIT_ULL(63)
+#define PM_UFFD_WP	  BIT_ULL(57)
+#define PM_GUARD_REGION	  BIT_ULL(58)
+#define PM_FILE		  BIT_ULL(61)
+#define PM_SWAP		  BIT_ULL(62)
+#define PM_PRESENT	  BIT_ULL(63)
 
 /* include/linux/mm.h: the one VMA flag the walker reads (0 without CONFIG_MEM_SOFT_DIRTY) */
 #define VM_SOFTDIRTY BIT_ULL(59)
 
 /* Levels: 9 bits each above the 12-bit page offset; user addresses below 2^47. */
 #define PT_LEVEL_BITS 9
-#define PT_ENTRIES 512
-#define PGDIR_SHIFT 39
-#define PUD_SHIFT 30
+#define PT_ENTRIES    512
+#define PGDIR_SHIFT   39
+#define PUD_SHIFT     30
 #define TASK_SIZE_MAX (1ull << 47)
 
 struct pt_table {
-	u64 val[PT_ENTRIES];               /* the entries as the hardware sees them */
+	u64 val[PT_ENTRIES];		   /* the entries as the hardware sees them */
 	struct pt_table *next[PT_ENTRIES]; /* the table a non-leaf entry points to */
 };
 
@@ -57,7 +57,7 @@ struct folio {
 	int mapcount; /* folio_precise_page_mapcount() of every page of the folio */
 };
 
-#define MM_MAX_VMAS 64
+#define MM_MAX_VMAS   64
 #define MM_MAX_FOLIOS 256
 
 struct mm_struct {
@@ -114,10 +114,10 @@ long pagemap_read(const struct mm_struct *mm, u64 start, u64 end, bool show_pfn,
 /* One pagemap entry, decoded as Documentation/admin-guide/mm/pagemap.rst describes. */
 struct pagemap_info {
 	bool present, swap, file, exclusive, soft_dirty, uffd_wp, guard;
-	u64 pfn;             /* bits 0-54 when present */
+	u64 pfn;		/* bits 0-54 when present */
 	unsigned int swap_type; /* bits 0-4 when swapped */
-	u64 swap_offset;     /* bits 5-54 when swapped */
-	u64 reserved;        /* bits 59-60, zero in every kernel so far */
+	u64 swap_offset;	/* bits 5-54 when swapped */
+	u64 reserved;		/* bits 59-60, zero in every kernel so far */
 };
 
 void pagemap_decode(u64 pme, struct pagemap_info *out);

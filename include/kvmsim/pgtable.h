@@ -15,45 +15,45 @@
 #include "kvmsim/swapops.h"
 
 /* arch/x86/include/asm/pgtable_types.h */
-#define _PAGE_BIT_PRESENT 0
-#define _PAGE_BIT_RW 1
-#define _PAGE_BIT_USER 2
-#define _PAGE_BIT_PWT 3
-#define _PAGE_BIT_PCD 4
-#define _PAGE_BIT_ACCESSED 5
-#define _PAGE_BIT_DIRTY 6
-#define _PAGE_BIT_PSE 7
-#define _PAGE_BIT_PAT 7
-#define _PAGE_BIT_GLOBAL 8
-#define _PAGE_BIT_SOFTW1 9
-#define _PAGE_BIT_SOFTW2 10
-#define _PAGE_BIT_SOFTW3 11
-#define _PAGE_BIT_PAT_LARGE 12
-#define _PAGE_BIT_NX 63
-#define _PAGE_BIT_SPECIAL _PAGE_BIT_SOFTW1
-#define _PAGE_BIT_UFFD_WP _PAGE_BIT_SOFTW2
+#define _PAGE_BIT_PRESENT    0
+#define _PAGE_BIT_RW	     1
+#define _PAGE_BIT_USER	     2
+#define _PAGE_BIT_PWT	     3
+#define _PAGE_BIT_PCD	     4
+#define _PAGE_BIT_ACCESSED   5
+#define _PAGE_BIT_DIRTY	     6
+#define _PAGE_BIT_PSE	     7
+#define _PAGE_BIT_PAT	     7
+#define _PAGE_BIT_GLOBAL     8
+#define _PAGE_BIT_SOFTW1     9
+#define _PAGE_BIT_SOFTW2     10
+#define _PAGE_BIT_SOFTW3     11
+#define _PAGE_BIT_PAT_LARGE  12
+#define _PAGE_BIT_NX	     63
+#define _PAGE_BIT_SPECIAL    _PAGE_BIT_SOFTW1
+#define _PAGE_BIT_UFFD_WP    _PAGE_BIT_SOFTW2
 #define _PAGE_BIT_SOFT_DIRTY _PAGE_BIT_SOFTW3
-#define _PAGE_BIT_PROTNONE _PAGE_BIT_GLOBAL
+#define _PAGE_BIT_PROTNONE   _PAGE_BIT_GLOBAL
 
-#define _PAGE_PRESENT BIT_ULL(_PAGE_BIT_PRESENT)
-#define _PAGE_RW BIT_ULL(_PAGE_BIT_RW)
-#define _PAGE_USER BIT_ULL(_PAGE_BIT_USER)
-#define _PAGE_PWT BIT_ULL(_PAGE_BIT_PWT)
-#define _PAGE_PCD BIT_ULL(_PAGE_BIT_PCD)
+#define _PAGE_PRESENT  BIT_ULL(_PAGE_BIT_PRESENT)
+#define _PAGE_RW       BIT_ULL(_PAGE_BIT_RW)
+#define _PAGE_USER     BIT_ULL(_PAGE_BIT_USER)
+#define _PAGE_PWT      BIT_ULL(_PAGE_BIT_PWT)
+#define _PAGE_PCD      BIT_ULL(_PAGE_BIT_PCD)
 #define _PAGE_ACCESSED BIT_ULL(_PAGE_BIT_ACCESSED)
-#define _PAGE_DIRTY BIT_ULL(_PAGE_BIT_DIRTY)
-#define _PAGE_PSE BIT_ULL(_PAGE_BIT_PSE)
-#define _PAGE_GLOBAL BIT_ULL(_PAGE_BIT_GLOBAL)
-#define _PAGE_SPECIAL BIT_ULL(_PAGE_BIT_SPECIAL)
+#define _PAGE_DIRTY    BIT_ULL(_PAGE_BIT_DIRTY)
+#define _PAGE_PSE      BIT_ULL(_PAGE_BIT_PSE)
+#define _PAGE_GLOBAL   BIT_ULL(_PAGE_BIT_GLOBAL)
+#define _PAGE_SPECIAL  BIT_ULL(_PAGE_BIT_SPECIAL)
 #define _PAGE_PROTNONE BIT_ULL(_PAGE_BIT_PROTNONE)
-#define _PAGE_NX BIT_ULL(_PAGE_BIT_NX)
+#define _PAGE_NX       BIT_ULL(_PAGE_BIT_NX)
 /* x86-64: hardware may set A and D on a not-present entry (KNL erratum) */
 #define _PAGE_KNL_ERRATUM_MASK (_PAGE_DIRTY | _PAGE_ACCESSED)
 
 /* Swap-entry flag bits, valid only when not present (pgtable_types.h / pgtable_64.h) */
-#define _PAGE_SWP_EXCLUSIVE _PAGE_PWT /* bit 3: remembers PG_anon_exclusive */
-#define _PAGE_SWP_UFFD_WP_BIT _PAGE_USER /* bit 2, if CONFIG_HAVE_ARCH_USERFAULTFD_WP */
-#define _PAGE_SWP_SOFT_DIRTY_BIT _PAGE_RW /* bit 1, if CONFIG_MEM_SOFT_DIRTY */
+#define _PAGE_SWP_EXCLUSIVE	 _PAGE_PWT  /* bit 3: remembers PG_anon_exclusive */
+#define _PAGE_SWP_UFFD_WP_BIT	 _PAGE_USER /* bit 2, if CONFIG_HAVE_ARCH_USERFAULTFD_WP */
+#define _PAGE_SWP_SOFT_DIRTY_BIT _PAGE_RW   /* bit 1, if CONFIG_MEM_SOFT_DIRTY */
 
 /* _PAGE_SOFT_DIRTY / _PAGE_UFFD_WP / _PAGE_SWP_*: 0 when the config option is off */
 static inline u64 _PAGE_SOFT_DIRTY(const struct swp_config *c)
@@ -77,19 +77,19 @@ static inline u64 _PAGE_SWP_UFFD_WP(const struct swp_config *c)
 }
 
 /* arch/x86/include/asm/page_types.h: __PHYSICAL_MASK_SHIFT 52 on x86-64 */
-#define __PHYSICAL_MASK ((1ull << 52) - 1)
-#define PTE_PFN_MASK (__PHYSICAL_MASK & ~(PAGE_SIZE - 1))
-#define PMD_SHIFT 21
-#define PMD_SIZE (1ull << PMD_SHIFT)
+#define __PHYSICAL_MASK	       ((1ull << 52) - 1)
+#define PTE_PFN_MASK	       (__PHYSICAL_MASK & ~(PAGE_SIZE - 1))
+#define PMD_SHIFT	       21
+#define PMD_SIZE	       (1ull << PMD_SHIFT)
 #define PHYSICAL_PMD_PAGE_MASK (__PHYSICAL_MASK & ~(PMD_SIZE - 1))
-#define PTRS_PER_PTE 512
-#define PTRS_PER_PMD 512
-#define HPAGE_PMD_NR (PMD_SIZE / PAGE_SIZE)
+#define PTRS_PER_PTE	       512
+#define PTRS_PER_PMD	       512
+#define HPAGE_PMD_NR	       (PMD_SIZE / PAGE_SIZE)
 
 /* arch/x86/include/asm/pgtable_64.h: the swap layout */
-#define SWP_TYPE_BITS 5
+#define SWP_TYPE_BITS	     5
 #define SWP_OFFSET_FIRST_BIT (_PAGE_BIT_PROTNONE + 1)
-#define SWP_OFFSET_SHIFT (SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS)
+#define SWP_OFFSET_SHIFT     (SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS)
 
 typedef struct {
 	u64 pte;
@@ -106,7 +106,7 @@ static inline u64 pte_val(pte_t pte)
 
 static inline pte_t __pte(u64 val)
 {
-	return (pte_t){ val };
+	return (pte_t){val};
 }
 
 static inline u64 pmd_val(pmd_t pmd)
@@ -116,7 +116,7 @@ static inline u64 pmd_val(pmd_t pmd)
 
 static inline pmd_t __pmd(u64 val)
 {
-	return (pmd_t){ val };
+	return (pmd_t){val};
 }
 
 /* pte_none() - arch/x86/include/asm/pgtable.h: ignores the erratum A/D bits */
@@ -283,7 +283,8 @@ static inline pmd_t pmd_swp_mkuffd_wp(const struct swp_config *c, pmd_t pmd)
  */
 static inline pte_t pte_swp_clear_flags(const struct swp_config *c, pte_t pte)
 {
-	return __pte(pte.pte & ~(_PAGE_SWP_EXCLUSIVE | _PAGE_SWP_SOFT_DIRTY(c) | _PAGE_SWP_UFFD_WP(c)));
+	return __pte(pte.pte &
+		     ~(_PAGE_SWP_EXCLUSIVE | _PAGE_SWP_SOFT_DIRTY(c) | _PAGE_SWP_UFFD_WP(c)));
 }
 
 /*
@@ -317,7 +318,7 @@ static inline swp_entry_t __swp_entry(unsigned long type, u64 offset)
 
 static inline swp_entry_t __pte_to_swp_entry(pte_t pte)
 {
-	return (swp_entry_t){ pte.pte };
+	return (swp_entry_t){pte.pte};
 }
 
 static inline pte_t __swp_entry_to_pte(swp_entry_t x)
@@ -327,7 +328,7 @@ static inline pte_t __swp_entry_to_pte(swp_entry_t x)
 
 static inline swp_entry_t __pmd_to_swp_entry(pmd_t pmd)
 {
-	return (swp_entry_t){ pmd.pmd };
+	return (swp_entry_t){pmd.pmd};
 }
 
 static inline pmd_t __swp_entry_to_pmd(swp_entry_t x)

@@ -30,19 +30,19 @@ typedef swp_entry_t softleaf_t;
 /* include/linux/xarray.h: BITS_PER_XA_VALUE = BITS_PER_LONG - 1 */
 #define BITS_PER_XA_VALUE 63
 /* include/linux/swapops.h: SWP_TYPE_SHIFT = BITS_PER_XA_VALUE - MAX_SWAPFILES_SHIFT = 58 */
-#define SWP_TYPE_SHIFT (BITS_PER_XA_VALUE - MAX_SWAPFILES_SHIFT)
+#define SWP_TYPE_SHIFT	(BITS_PER_XA_VALUE - MAX_SWAPFILES_SHIFT)
 #define SWP_OFFSET_MASK ((1ull << SWP_TYPE_SHIFT) - 1)
 
 /* x86-64: PAGE_SHIFT 12; MAX_PHYSMEM_BITS = pgtable_l5_enabled() ? 52 : 46 (asm/sparsemem.h) */
 #define PAGE_SHIFT 12
-#define PAGE_SIZE (1ull << PAGE_SHIFT)
+#define PAGE_SIZE  (1ull << PAGE_SHIFT)
 
 /* include/linux/swap.h: PTE markers (typedef unsigned long pte_marker) */
 typedef u64 pte_marker;
-#define PTE_MARKER_UFFD_WP BIT_ULL(0)
+#define PTE_MARKER_UFFD_WP  BIT_ULL(0)
 #define PTE_MARKER_POISONED BIT_ULL(1)
-#define PTE_MARKER_GUARD BIT_ULL(2)
-#define PTE_MARKER_MASK (BIT_ULL(3) - 1)
+#define PTE_MARKER_GUARD    BIT_ULL(2)
+#define PTE_MARKER_MASK	    (BIT_ULL(3) - 1)
 
 /*
  * Which generic_max_swapfile_size() to model: the v3 fix (decode manually, 2^50 pages on
@@ -61,17 +61,17 @@ enum max_swapfile_variant {
  */
 struct swp_config {
 	/* inputs */
-	bool migration;      /* CONFIG_MIGRATION */
+	bool migration;	     /* CONFIG_MIGRATION */
 	bool device_private; /* CONFIG_DEVICE_PRIVATE */
 	bool memory_failure; /* CONFIG_MEMORY_FAILURE */
 	bool mem_soft_dirty; /* CONFIG_MEM_SOFT_DIRTY: _PAGE_SOFT_DIRTY/_PAGE_SWP_SOFT_DIRTY */
-	bool uffd_wp;        /* CONFIG_HAVE_ARCH_USERFAULTFD_WP: _PAGE_UFFD_WP/_PAGE_SWP_UFFD_WP */
-	bool thp;            /* CONFIG_TRANSPARENT_HUGEPAGE */
+	bool uffd_wp;	     /* CONFIG_HAVE_ARCH_USERFAULTFD_WP: _PAGE_UFFD_WP/_PAGE_SWP_UFFD_WP */
+	bool thp;	     /* CONFIG_TRANSPARENT_HUGEPAGE */
 	bool thp_migration;  /* CONFIG_ARCH_ENABLE_THP_MIGRATION */
 	bool zone_device;    /* CONFIG_ZONE_DEVICE (pmd_is_device_private_entry) */
-	bool swap;           /* CONFIG_SWAP (migration_entry_supports_ad() is false without) */
-	bool la57;           /* pgtable_l5_enabled(): MAX_PHYSMEM_BITS 52 instead of 46 */
-	bool l1tf;           /* X86_BUG_L1TF with the mitigation on: arch_max_swapfile_size clamps */
+	bool swap;	     /* CONFIG_SWAP (migration_entry_supports_ad() is false without) */
+	bool la57;	     /* pgtable_l5_enabled(): MAX_PHYSMEM_BITS 52 instead of 46 */
+	bool l1tf; /* X86_BUG_L1TF with the mitigation on: arch_max_swapfile_size clamps */
 	unsigned int x86_cache_bits; /* boot_cpu_data.x86_cache_bits, for the L1TF clamp */
 	enum max_swapfile_variant max_swapfile;
 
@@ -83,7 +83,7 @@ struct swp_config {
 	unsigned int swp_pte_marker;
 	unsigned int swp_pfn_bits;
 	u64 swp_pfn_mask;
-	u64 swapfile_maximum_size;        /* mm/swapfile.c, from arch_max_swapfile_size() */
+	u64 swapfile_maximum_size;	  /* mm/swapfile.c, from arch_max_swapfile_size() */
 	bool swap_migration_ad_supported; /* mm/swapfile.c: swapfile_init() */
 };
 
@@ -169,7 +169,8 @@ swp_entry_t make_guard_swp_entry(const struct swp_config *c);
  * max_swapfile selects the fixed code or the broken v3 draft (see enum max_swapfile_variant).
  */
 u64 generic_max_swapfile_size(const struct swp_config *c);
-/* arch_max_swapfile_size() - arch/x86/mm/init.c: the L1TF clamp on top (see the spec's [verify]). */
+/* arch_max_swapfile_size() - arch/x86/mm/init.c: the L1TF clamp on top (see the spec's [verify]).
+ */
 u64 arch_max_swapfile_size(const struct swp_config *c);
 
 #endif

@@ -84,11 +84,11 @@ static void test_type_numbers_dense(void **state)
 {
 	for (unsigned int mask = 0; mask < 8; mask++) {
 		struct swp_config c;
-		unsigned int seen[NR_SOFTLEAF_TYPES] = { 0 };
+		unsigned int seen[NR_SOFTLEAF_TYPES] = {0};
 
 		cfg_from_mask(&c, mask);
-		assert_int_equal(c.max_swapfiles, 32 - 3 * (mask & 1) - 3 * !!(mask & 2) -
-							  !!(mask & 4) - 1);
+		assert_int_equal(c.max_swapfiles,
+				 32 - 3 * (mask & 1) - 3 * !!(mask & 2) - !!(mask & 4) - 1);
 		for (unsigned int t = 0; t < 32; t++) {
 			softleaf_t e = swp_entry(t, 1);
 			enum softleaf_type ty = softleaf_type(&c, e);
@@ -147,20 +147,21 @@ static void test_x86_layout(void **state)
 		assert_int_equal(v >> 59, t);
 		assert_true(((v >> 9) & OFF50) == (~off & OFF50));
 		assert_true((v & 0x1ff) == 0);
-		assert_int_equal(__swp_type((swp_entry_t){ v }), t);
-		assert_true(__swp_offset((swp_entry_t){ v }) == off);
+		assert_int_equal(__swp_type((swp_entry_t){v}), t);
+		assert_true(__swp_offset((swp_entry_t){v}) == off);
 		/* offsets past 50 bits lose their high bits: decode gives off mod 2^50 */
 		assert_true(__swp_offset(__swp_entry(t, off | (rnd() << 50))) == off);
 	}
 	/* spec example: __swp_offset(0) = (~0 << 5) >> 14 = 2^50 - 1 */
-	assert_true(__swp_offset((swp_entry_t){ 0 }) == OFF50);
-	/* swp_entry(1, 1): type 1 at bit 59, ~1 in bits 9-58: 0x0800000000000000 | 0x07fffffffffffc00 */
+	assert_true(__swp_offset((swp_entry_t){0}) == OFF50);
+	/* swp_entry(1, 1): type 1 at bit 59, ~1 in bits 9-58: 0x0800000000000000 |
+	 * 0x07fffffffffffc00 */
 	assert_true(pte_val(swp_entry_to_pte(swp_entry(1, 1))) == 0x0ffffffffffffc00ull);
 }
 
 static u64 edge_offset(const struct swp_config *c, int k)
 {
-	static const u64 edges[] = { 0, 1, 2, 0x1ff, 0x200, OFF50 - 1, OFF50 };
+	static const u64 edges[] = {0, 1, 2, 0x1ff, 0x200, OFF50 - 1, OFF50};
 
 	if (k < (int)ARRAY_SIZE(edges))
 		return edges[k];
@@ -296,17 +297,17 @@ static void test_predicates_exclusive(void **state)
 
 		cfg_from_mask(&c, mask);
 		for (int i = 0; i < 40000; i++) {
-			softleaf_t e = { i % 5 ? swp_entry(rnd() % 32, rnd()).val : rnd() };
+			softleaf_t e = {i % 5 ? swp_entry(rnd() % 32, rnd()).val : rnd()};
 			bool p[] = {
-				softleaf_is_swap(&c, e),
-				softleaf_is_migration_read(&c, e),
-				softleaf_is_migration_read_exclusive(&c, e),
-				softleaf_is_migration_write(&c, e),
-				softleaf_type(&c, e) == SOFTLEAF_DEVICE_PRIVATE_READ,
-				softleaf_is_device_private_write(&c, e),
-				softleaf_is_device_exclusive(&c, e),
-				softleaf_is_hwpoison(&c, e),
-				softleaf_is_marker(&c, e),
+			    softleaf_is_swap(&c, e),
+			    softleaf_is_migration_read(&c, e),
+			    softleaf_is_migration_read_exclusive(&c, e),
+			    softleaf_is_migration_write(&c, e),
+			    softleaf_type(&c, e) == SOFTLEAF_DEVICE_PRIVATE_READ,
+			    softleaf_is_device_private_write(&c, e),
+			    softleaf_is_device_exclusive(&c, e),
+			    softleaf_is_hwpoison(&c, e),
+			    softleaf_is_marker(&c, e),
 			};
 			int n = 0;
 
@@ -321,7 +322,8 @@ static void test_predicates_exclusive(void **state)
 			    softleaf_is_uffd_wp_marker(&c, e))
 				assert_true(p[8]);
 			if (softleaf_has_pfn(&c, e))
-				assert_true(softleaf_to_pfn(&c, e) == (swp_offset(e) & c.swp_pfn_mask));
+				assert_true(softleaf_to_pfn(&c, e) ==
+					    (swp_offset(e) & c.swp_pfn_mask));
 			/* disabled options never classify */
 			if (!(mask & 1))
 				assert_false(softleaf_is_migration(&c, e));
@@ -343,7 +345,7 @@ static void test_constructors(void **state)
 {
 	for (unsigned int mask = 0; mask < 8; mask++) {
 		struct swp_config c;
-		static const u64 pfns[] = { 0, 1, 0x12345, (1ull << 34) - 1 };
+		static const u64 pfns[] = {0, 1, 0x12345, (1ull << 34) - 1};
 
 		cfg_from_mask(&c, mask);
 		for (unsigned int k = 0; k < ARRAY_SIZE(pfns); k++) {
@@ -352,19 +354,19 @@ static void test_constructors(void **state)
 				enum softleaf_type want;
 				bool on;
 			} cases[] = {
-				{ make_readable_migration_entry(&c, pfns[k]),
-				  SOFTLEAF_MIGRATION_READ, mask & 1 },
-				{ make_readable_exclusive_migration_entry(&c, pfns[k]),
-				  SOFTLEAF_MIGRATION_READ_EXCLUSIVE, mask & 1 },
-				{ make_writable_migration_entry(&c, pfns[k]),
-				  SOFTLEAF_MIGRATION_WRITE, mask & 1 },
-				{ make_readable_device_private_entry(&c, pfns[k]),
-				  SOFTLEAF_DEVICE_PRIVATE_READ, mask & 2 },
-				{ make_writable_device_private_entry(&c, pfns[k]),
-				  SOFTLEAF_DEVICE_PRIVATE_WRITE, mask & 2 },
-				{ make_device_exclusive_entry(&c, pfns[k]),
-				  SOFTLEAF_DEVICE_EXCLUSIVE, mask & 2 },
-				{ make_hwpoison_entry(&c, pfns[k]), SOFTLEAF_HWPOISON, mask & 4 },
+			    {make_readable_migration_entry(&c, pfns[k]), SOFTLEAF_MIGRATION_READ,
+			     mask & 1},
+			    {make_readable_exclusive_migration_entry(&c, pfns[k]),
+			     SOFTLEAF_MIGRATION_READ_EXCLUSIVE, mask & 1},
+			    {make_writable_migration_entry(&c, pfns[k]), SOFTLEAF_MIGRATION_WRITE,
+			     mask & 1},
+			    {make_readable_device_private_entry(&c, pfns[k]),
+			     SOFTLEAF_DEVICE_PRIVATE_READ, mask & 2},
+			    {make_writable_device_private_entry(&c, pfns[k]),
+			     SOFTLEAF_DEVICE_PRIVATE_WRITE, mask & 2},
+			    {make_device_exclusive_entry(&c, pfns[k]), SOFTLEAF_DEVICE_EXCLUSIVE,
+			     mask & 2},
+			    {make_hwpoison_entry(&c, pfns[k]), SOFTLEAF_HWPOISON, mask & 4},
 			};
 
 			for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -420,8 +422,8 @@ static void test_markers(void **state)
 	assert_false(pte_is_uffd_marker(&c, softleaf_to_pte(swp_entry(3, PTE_MARKER_UFFD_WP))));
 	/* nor is a present or none PTE */
 	assert_false(pte_is_marker(&c, __pte(0)));
-	assert_false(pte_is_marker(&c, __pte(pte_val(softleaf_to_pte(make_guard_swp_entry(&c))) |
-					      _PAGE_PRESENT)));
+	assert_false(pte_is_marker(
+	    &c, __pte(pte_val(softleaf_to_pte(make_guard_swp_entry(&c))) | _PAGE_PRESENT)));
 }
 
 /*
@@ -651,23 +653,23 @@ static void test_parse_hex(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_type_numbers_known),
-		cmocka_unit_test(test_type_numbers_dense),
-		cmocka_unit_test(test_swp_entry_fields),
-		cmocka_unit_test(test_x86_layout),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_round_trip_truncation),
-		cmocka_unit_test(test_random_ptes),
-		cmocka_unit_test(test_predicates_exclusive),
-		cmocka_unit_test(test_constructors),
-		cmocka_unit_test(test_markers),
-		cmocka_unit_test(test_migration_ad),
-		cmocka_unit_test(test_max_swapfile_size),
-		cmocka_unit_test(test_pmd),
-		cmocka_unit_test(test_config_flags),
-		cmocka_unit_test(test_protnone_pfn),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_parse_hex),
+	    cmocka_unit_test(test_type_numbers_known),
+	    cmocka_unit_test(test_type_numbers_dense),
+	    cmocka_unit_test(test_swp_entry_fields),
+	    cmocka_unit_test(test_x86_layout),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_round_trip_truncation),
+	    cmocka_unit_test(test_random_ptes),
+	    cmocka_unit_test(test_predicates_exclusive),
+	    cmocka_unit_test(test_constructors),
+	    cmocka_unit_test(test_markers),
+	    cmocka_unit_test(test_migration_ad),
+	    cmocka_unit_test(test_max_swapfile_size),
+	    cmocka_unit_test(test_pmd),
+	    cmocka_unit_test(test_config_flags),
+	    cmocka_unit_test(test_protnone_pfn),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_parse_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

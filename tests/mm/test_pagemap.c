@@ -16,7 +16,7 @@
 
 #include "kvmsim/pagemap.h"
 
-#define VA 0x7f0000000000ull /* a 2 MiB-aligned user address */
+#define VA	0x7f0000000000ull /* a 2 MiB-aligned user address */
 #define PROT_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
 struct fixture {
@@ -59,9 +59,8 @@ static void test_holes(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(mm_set_pte(&f->mm, VA, pfn_pte(0x100, PROT_RW)), 0);
-	assert_int_equal(pagemap_read(&f->mm, VA - 8 * PAGE_SIZE, VA + 8 * PAGE_SIZE, true,
-				      f->out, 16),
-			 16);
+	assert_int_equal(
+	    pagemap_read(&f->mm, VA - 8 * PAGE_SIZE, VA + 8 * PAGE_SIZE, true, f->out, 16), 16);
 	for (int i = 0; i < 16; i++)
 		assert_true(f->out[i] == 0);
 	/*
@@ -110,7 +109,8 @@ static void test_present(void **state)
 	assert_int_equal(pagemap_read(&f->mm, a, a + 8 * PAGE_SIZE, true, f->out, 8), 8);
 	assert_true(f->out[0] == (PM_PRESENT | PM_MMAP_EXCLUSIVE | 0x1000));
 	assert_true(f->out[1] == (PM_PRESENT | 0x1001));
-	assert_true(f->out[2] == (PM_PRESENT | PM_FILE | PM_MMAP_EXCLUSIVE | PM_SOFT_DIRTY | 0x1002));
+	assert_true(f->out[2] ==
+		    (PM_PRESENT | PM_FILE | PM_MMAP_EXCLUSIVE | PM_SOFT_DIRTY | 0x1002));
 	assert_true(f->out[3] == (PM_PRESENT | 0x1000));
 	assert_true(f->out[4] == (PM_PRESENT | PM_MMAP_EXCLUSIVE | PM_UFFD_WP | 0x1000));
 	assert_true(f->out[5] == (PM_PRESENT | 0x9999));
@@ -138,12 +138,13 @@ static void test_softleaf_ptes(void **state)
 	assert_int_equal(mm_add_vma(&f->mm, a, a + 16 * PAGE_SIZE, 0), 0);
 	assert_int_equal(mm_add_folio(&f->mm, 0x5000, 1, false, 1), 0);
 	mm_set_pte(&f->mm, a, softleaf_to_pte(swp_entry(3, 0x1234)));
-	mm_set_pte(&f->mm, a + PAGE_SIZE, pte_swp_mkexclusive(pte_swp_mksoft_dirty(
-						  c, softleaf_to_pte(swp_entry(3, 0x1234)))));
+	mm_set_pte(
+	    &f->mm, a + PAGE_SIZE,
+	    pte_swp_mkexclusive(pte_swp_mksoft_dirty(c, softleaf_to_pte(swp_entry(3, 0x1234)))));
 	mm_set_pte(&f->mm, a + 2 * PAGE_SIZE,
 		   pte_swp_mkuffd_wp(c, softleaf_to_pte(swp_entry(0, 7))));
-	mig = make_migration_entry_dirty(c, make_migration_entry_young(
-						    c, make_writable_migration_entry(c, 0x5000)));
+	mig = make_migration_entry_dirty(
+	    c, make_migration_entry_young(c, make_writable_migration_entry(c, 0x5000)));
 	mm_set_pte(&f->mm, a + 3 * PAGE_SIZE, softleaf_to_pte(mig));
 	mm_set_pte(&f->mm, a + 4 * PAGE_SIZE, softleaf_to_pte(make_guard_swp_entry(c)));
 	mm_set_pte(&f->mm, a + 5 * PAGE_SIZE,
@@ -154,7 +155,8 @@ static void test_softleaf_ptes(void **state)
 	assert_true(f->out[0] == (PM_SWAP | 0x24683));
 	assert_true(f->out[1] == (PM_SWAP | PM_SOFT_DIRTY | 0x24683));
 	assert_true(f->out[2] == (PM_SWAP | PM_UFFD_WP | 7 << 5));
-	assert_true(f->out[3] == (PM_SWAP | PM_FILE | (u64)c->swp_migration_write | 0x5000ull << 5));
+	assert_true(f->out[3] ==
+		    (PM_SWAP | PM_FILE | (u64)c->swp_migration_write | 0x5000ull << 5));
 	assert_true(f->out[4] == (PM_SWAP | PM_GUARD_REGION | 159));
 	assert_true(f->out[5] == (PM_SWAP | PM_UFFD_WP | 63));
 	assert_true(f->out[6] == (PM_SWAP | (31 | 2 << 5)));
@@ -182,18 +184,18 @@ static void test_thp(void **state)
 	assert_int_equal(mm_set_pmd(&f->mm, a, pfn_pmd(0x200, PROT_RW | _PAGE_PSE)), 0);
 	assert_int_equal(mm_set_pmd(&f->mm, a + PAGE_SIZE, __pmd(0)), -EINVAL);
 	assert_int_equal(mm_set_pte(&f->mm, a, pfn_pte(1, PROT_RW)), -EBUSY);
-	assert_int_equal(mm_set_pmd(&f->mm, a + PMD_SIZE,
-				    pmd_swp_mksoft_dirty(c, softleaf_to_pmd(
-								    make_readable_migration_entry(c, 0x400)))),
-			 0);
+	assert_int_equal(
+	    mm_set_pmd(
+		&f->mm, a + PMD_SIZE,
+		pmd_swp_mksoft_dirty(c, softleaf_to_pmd(make_readable_migration_entry(c, 0x400)))),
+	    0);
 	assert_int_equal(pagemap_read(&f->mm, a, a + 2 * PMD_SIZE, true, f->out, 1024), 1024);
 	for (u64 i = 0; i < 512; i++) {
 		assert_true(f->out[i] == (PM_PRESENT | PM_MMAP_EXCLUSIVE | (0x200 + i)));
 		assert_true(f->out[512 + i] == (PM_SWAP | PM_SOFT_DIRTY | mt | (0x400 + i) << 5));
 	}
-	assert_int_equal(pagemap_read(&f->mm, a + 100 * PAGE_SIZE, a + 102 * PAGE_SIZE, true,
-				      f->out, 2),
-			 2);
+	assert_int_equal(
+	    pagemap_read(&f->mm, a + 100 * PAGE_SIZE, a + 102 * PAGE_SIZE, true, f->out, 2), 2);
 	assert_true(f->out[0] == (PM_PRESENT | PM_MMAP_EXCLUSIVE | (0x200 + 100)));
 	assert_true(f->out[1] == (PM_PRESENT | PM_MMAP_EXCLUSIVE | (0x200 + 101)));
 	assert_true(pmd_val(mm_get_pmd(&f->mm, a)) == pmd_val(pfn_pmd(0x200, PROT_RW | _PAGE_PSE)));
@@ -248,8 +250,8 @@ static void test_decode(void **state)
 	assert_true(pi.swap && pi.uffd_wp && !pi.present);
 	assert_int_equal(pi.swap_type, 31);
 	assert_true(pi.swap_offset == 1);
-	pagemap_decode(PM_PRESENT | PM_MMAP_EXCLUSIVE | PM_SOFT_DIRTY | PM_FILE | 0x7fffffffffffffull,
-		       &pi);
+	pagemap_decode(
+	    PM_PRESENT | PM_MMAP_EXCLUSIVE | PM_SOFT_DIRTY | PM_FILE | 0x7fffffffffffffull, &pi);
 	assert_true(pi.present && pi.exclusive && pi.soft_dirty && pi.file && !pi.swap);
 	assert_true(pi.pfn == 0x7fffffffffffffull);
 }
@@ -257,12 +259,12 @@ static void test_decode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_holes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_present, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_softleaf_ptes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_walk, setup, teardown),
-		cmocka_unit_test(test_decode),
+	    cmocka_unit_test_setup_teardown(test_holes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_present, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_softleaf_ptes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_thp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_walk, setup, teardown),
+	    cmocka_unit_test(test_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

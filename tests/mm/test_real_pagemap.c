@@ -49,15 +49,15 @@
 #endif
 
 /* include/uapi/linux/kernel-page-flags.h */
-#define KPF_ANON 12
-#define KPF_THP 22
+#define KPF_ANON      12
+#define KPF_THP	      22
 #define KPF_ZERO_PAGE 24
 
 #define PROT_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
 static struct swp_config host;
 static bool host_from_config; /* false: inferred from behaviour */
-static bool show_pfn;         /* CAP_SYS_ADMIN: PFNs and swap offsets are visible */
+static bool show_pfn;	      /* CAP_SYS_ADMIN: PFNs and swap offsets are visible */
 
 static int pagemap_fd = -1;
 static int pagemap_errno; /* why /proc/self/pagemap could not be opened */
@@ -125,8 +125,8 @@ static void clear_refs_soft_dirty(void)
 
 static void *map_pages(size_t n)
 {
-	void *p = mmap(NULL, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	void *p =
+	    mmap(NULL, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	assert_true(p != MAP_FAILED);
 	return p;
@@ -165,8 +165,8 @@ static int group_setup(void **state)
 	print_message("host: config %s; MEM_SOFT_DIRTY=%d MIGRATION=%d DEVICE_PRIVATE=%d "
 		      "MEMORY_FAILURE=%d: MAX_SWAPFILES=%u, marker type %u; %s\n",
 		      host_from_config ? "from /proc/config.gz" : "inferred", host.mem_soft_dirty,
-		      host.migration, host.device_private, host.memory_failure,
-		      host.max_swapfiles, host.swp_pte_marker,
+		      host.migration, host.device_private, host.memory_failure, host.max_swapfiles,
+		      host.swp_pte_marker,
 		      show_pfn ? "root: PFNs visible" : "not root: PFNs read as 0");
 	return 0;
 }
@@ -178,13 +178,13 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-#define NEED_PAGEMAP()                                                                     \
-	do {                                                                               \
-		if (pagemap_fd < 0) {                                                      \
-			print_message("skipped: /proc/self/pagemap cannot be read: %s\n", \
-				      strerror(pagemap_errno));                            \
-			skip();                                                            \
-		}                                                                          \
+#define NEED_PAGEMAP()                                                                             \
+	do {                                                                                       \
+		if (pagemap_fd < 0) {                                                              \
+			print_message("skipped: /proc/self/pagemap cannot be read: %s\n",          \
+				      strerror(pagemap_errno));                                    \
+			skip();                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* Walk a one-VMA model of [addr, addr + n pages) with these PTEs and compare with real[]. */
@@ -366,7 +366,7 @@ static void test_guard_marker(void **state)
  */
 static void test_uffd_wp_marker(void **state)
 {
-	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_UNPOPULATED };
+	struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_WP_UNPOPULATED};
 	struct uffdio_register reg;
 	struct uffdio_writeprotect wp;
 	volatile char *p;
@@ -389,10 +389,10 @@ static void test_uffd_wp_marker(void **state)
 	}
 	p = map_pages(2);
 	p[0] = 1;
-	reg = (struct uffdio_register){ .range = { (uintptr_t)p, 2 * PAGE_SIZE },
-					.mode = UFFDIO_REGISTER_MODE_WP };
-	wp = (struct uffdio_writeprotect){ .range = { (uintptr_t)p, 2 * PAGE_SIZE },
-					   .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	reg = (struct uffdio_register){.range = {(uintptr_t)p, 2 * PAGE_SIZE},
+				       .mode = UFFDIO_REGISTER_MODE_WP};
+	wp = (struct uffdio_writeprotect){.range = {(uintptr_t)p, 2 * PAGE_SIZE},
+					  .mode = UFFDIO_WRITEPROTECT_MODE_WP};
 	if (ioctl(fd, UFFDIO_REGISTER, &reg) || ioctl(fd, UFFDIO_WRITEPROTECT, &wp)) {
 		print_message("skipped: uffd-wp register/protect: %s\n", strerror(errno));
 		munmap((void *)p, 2 * PAGE_SIZE);
@@ -446,9 +446,9 @@ static void test_thp(void **state)
 	p[0] = 1;
 	real = calloc(2 * HPAGE_PMD_NR, sizeof(u64));
 	out = real + HPAGE_PMD_NR;
-	assert_int_equal(pread(pagemap_fd, real, HPAGE_PMD_NR * 8,
-			       (off_t)((uintptr_t)p / PAGE_SIZE * 8)),
-			 HPAGE_PMD_NR * 8);
+	assert_int_equal(
+	    pread(pagemap_fd, real, HPAGE_PMD_NR * 8, (off_t)((uintptr_t)p / PAGE_SIZE * 8)),
+	    HPAGE_PMD_NR * 8);
 	pagemap_decode(real[0], &pi);
 	if (!pi.present || !kpage_u64("/proc/kpageflags", pi.pfn, &kf) ||
 	    !(kf & BIT_ULL(KPF_THP))) {
@@ -465,17 +465,16 @@ static void test_thp(void **state)
 	}
 	/* model: the VMA is the whole mapping (the THP sits inside it) */
 	assert_int_equal(mm_init(&mm, &host), 0);
-	assert_int_equal(mm_add_vma(&mm, (uintptr_t)raw, (uintptr_t)raw + 2 * PMD_SIZE,
-				    VM_SOFTDIRTY),
-			 0);
+	assert_int_equal(
+	    mm_add_vma(&mm, (uintptr_t)raw, (uintptr_t)raw + 2 * PMD_SIZE, VM_SOFTDIRTY), 0);
 	assert_int_equal(mm_add_folio(&mm, base, HPAGE_PMD_NR, true, 1), 0);
 	assert_int_equal(mm_set_pmd(&mm, (uintptr_t)p,
 				    pfn_pmd(base, PROT_RW | _PAGE_PSE |
-							  (host.mem_soft_dirty ? BIT_ULL(11) : 0))),
+						      (host.mem_soft_dirty ? BIT_ULL(11) : 0))),
 			 0);
-	assert_int_equal(pagemap_read(&mm, (uintptr_t)p, (uintptr_t)p + PMD_SIZE, true, out,
-				      HPAGE_PMD_NR),
-			 HPAGE_PMD_NR);
+	assert_int_equal(
+	    pagemap_read(&mm, (uintptr_t)p, (uintptr_t)p + PMD_SIZE, true, out, HPAGE_PMD_NR),
+	    HPAGE_PMD_NR);
 	for (u64 i = 0; i < HPAGE_PMD_NR; i++)
 		assert_true(out[i] == real[i]);
 	mm_destroy(&mm);
@@ -706,15 +705,15 @@ static void test_swap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_anon_exclusive_soft_dirty),
-		cmocka_unit_test(test_zero_page),
-		cmocka_unit_test(test_guard_marker),
-		cmocka_unit_test(test_uffd_wp_marker),
-		cmocka_unit_test(test_thp),
-		cmocka_unit_test(test_prot_none),
-		cmocka_unit_test(test_shared),
-		cmocka_unit_test(test_fork_shared_anon),
-		cmocka_unit_test_teardown(test_swap, swap_teardown),
+	    cmocka_unit_test(test_anon_exclusive_soft_dirty),
+	    cmocka_unit_test(test_zero_page),
+	    cmocka_unit_test(test_guard_marker),
+	    cmocka_unit_test(test_uffd_wp_marker),
+	    cmocka_unit_test(test_thp),
+	    cmocka_unit_test(test_prot_none),
+	    cmocka_unit_test(test_shared),
+	    cmocka_unit_test(test_fork_shared_anon),
+	    cmocka_unit_test_teardown(test_swap, swap_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

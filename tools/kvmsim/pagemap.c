@@ -17,30 +17,30 @@
 #include "kvmsim/parse.h"
 
 static const char pagemap_usage_text[] =
-	"usage: kvmsim pagemap [--json] HEX...\n"
-	"       kvmsim pagemap [--json] --pid PID|self --addr ADDR [--pages N]\n"
-	"       kvmsim pagemap [--json] --model [--pte ADDR=HEX...] [--no-pfn]\n"
-	"\n"
-	"Decode /proc/PID/pagemap entries (Documentation/admin-guide/mm/pagemap.rst): PFN\n"
-	"(bits 0-54) or swap type (0-4) and offset (5-54), soft_dirty (55), exclusive (56),\n"
-	"uffd_wp (57), guard (58), file (61), swap (62), present (63).\n"
-	"\n"
-	"  HEX            entry values (hex, 0x optional)\n"
-	"  --pid P        read the real /proc/P/pagemap (P may be self); needs --addr;\n"
-	"                 PFNs and swap offsets read as 0 without CAP_SYS_ADMIN\n"
-	"  --addr A       first virtual address (decimal or 0x-hex), rounded down to a page\n"
-	"  --pages N      number of pages (default 1, at most 4096)\n"
-	"  --model        walk the model's page table: by default a demonstration address\n"
-	"                 space with one entry of each kind and a 2 MiB THP; with --pte,\n"
-	"                 one VMA over the given PTEs (PFNs of present PTEs are anonymous\n"
-	"                 pages mapped once)\n"
-	"  --pte A=HEX    (with --model) install raw PTE value HEX at address A\n"
-	"  --no-pfn       (with --model) read as without CAP_SYS_ADMIN\n"
-	"  --json         an array of {addr (when known), value, present, swap, file,\n"
-	"                 exclusive, soft_dirty, uffd_wp, guard, pfn, swap_type, offset}\n";
+    "usage: kvmsim pagemap [--json] HEX...\n"
+    "       kvmsim pagemap [--json] --pid PID|self --addr ADDR [--pages N]\n"
+    "       kvmsim pagemap [--json] --model [--pte ADDR=HEX...] [--no-pfn]\n"
+    "\n"
+    "Decode /proc/PID/pagemap entries (Documentation/admin-guide/mm/pagemap.rst): PFN\n"
+    "(bits 0-54) or swap type (0-4) and offset (5-54), soft_dirty (55), exclusive (56),\n"
+    "uffd_wp (57), guard (58), file (61), swap (62), present (63).\n"
+    "\n"
+    "  HEX            entry values (hex, 0x optional)\n"
+    "  --pid P        read the real /proc/P/pagemap (P may be self); needs --addr;\n"
+    "                 PFNs and swap offsets read as 0 without CAP_SYS_ADMIN\n"
+    "  --addr A       first virtual address (decimal or 0x-hex), rounded down to a page\n"
+    "  --pages N      number of pages (default 1, at most 4096)\n"
+    "  --model        walk the model's page table: by default a demonstration address\n"
+    "                 space with one entry of each kind and a 2 MiB THP; with --pte,\n"
+    "                 one VMA over the given PTEs (PFNs of present PTEs are anonymous\n"
+    "                 pages mapped once)\n"
+    "  --pte A=HEX    (with --model) install raw PTE value HEX at address A\n"
+    "  --no-pfn       (with --model) read as without CAP_SYS_ADMIN\n"
+    "  --json         an array of {addr (when known), value, present, swap, file,\n"
+    "                 exclusive, soft_dirty, uffd_wp, guard, pfn, swap_type, offset}\n";
 
 #define PAGEMAP_MAX_PAGES 4096
-#define PAGEMAP_MAX_PTES 64
+#define PAGEMAP_MAX_PTES  64
 
 static int pagemap_usage_error(const char *what, const char *arg)
 {
@@ -104,17 +104,17 @@ static int build_demo(struct mm_struct *mm, const struct swp_config *c)
 {
 	static const u64 rw = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
 	const pte_t ptes[] = {
-		pfn_pte(0x1000, rw | _PAGE_SOFT_DIRTY(c)),     /* anon, mapped once */
-		pfn_pte(0x1001, rw),                            /* anon, mapped twice */
-		pfn_pte(0x1002, rw & ~_PAGE_RW),                /* file page */
-		pte_swp_mkexclusive(softleaf_to_pte(swp_entry(1, 0x42))),
-		softleaf_to_pte(make_writable_migration_entry(c, 0x1003)),
-		softleaf_to_pte(make_readable_device_private_entry(c, 0x1004)),
-		softleaf_to_pte(make_hwpoison_entry(c, 0x1005)),
-		softleaf_to_pte(make_guard_swp_entry(c)),
-		softleaf_to_pte(make_pte_marker_entry(c, PTE_MARKER_UFFD_WP)),
-		softleaf_to_pte(make_poisoned_swp_entry(c)),
-		__pte(0),
+	    pfn_pte(0x1000, rw | _PAGE_SOFT_DIRTY(c)), /* anon, mapped once */
+	    pfn_pte(0x1001, rw),		       /* anon, mapped twice */
+	    pfn_pte(0x1002, rw & ~_PAGE_RW),	       /* file page */
+	    pte_swp_mkexclusive(softleaf_to_pte(swp_entry(1, 0x42))),
+	    softleaf_to_pte(make_writable_migration_entry(c, 0x1003)),
+	    softleaf_to_pte(make_readable_device_private_entry(c, 0x1004)),
+	    softleaf_to_pte(make_hwpoison_entry(c, 0x1005)),
+	    softleaf_to_pte(make_guard_swp_entry(c)),
+	    softleaf_to_pte(make_pte_marker_entry(c, PTE_MARKER_UFFD_WP)),
+	    softleaf_to_pte(make_poisoned_swp_entry(c)),
+	    __pte(0),
 	};
 	int err;
 
@@ -184,7 +184,8 @@ static int run_model(struct json *j, bool json, const struct pte_args *pa, bool 
 		for (int i = 0; !err && i < nptes; i++) {
 			pte_t pte = __pte(pa->vals[i]);
 
-			if (pte_present(pte) && !pte_special(pte) && !mm_pfn_folio(&mm, pte_pfn(pte)))
+			if (pte_present(pte) && !pte_special(pte) &&
+			    !mm_pfn_folio(&mm, pte_pfn(pte)))
 				err = mm_add_folio(&mm, pte_pfn(pte), 1, true, 1);
 			err = err ?: mm_set_pte(&mm, pa->addrs[i], pte);
 		}
@@ -272,7 +273,8 @@ static int pagemap_run(int argc, char **argv)
 				return pagemap_usage_error("bad --pages (1..4096)", argv[i]);
 		} else if (!strcmp(a, "--pte")) {
 			if (nptes == PAGEMAP_MAX_PTES)
-				return pagemap_usage_error("too many --pte (64 at most):", argv[i + 1]);
+				return pagemap_usage_error("too many --pte (64 at most):",
+							   argv[i + 1]);
 			ptes[nptes++] = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
 			return pagemap_usage_error("unknown option", a);

@@ -16,26 +16,26 @@
 #include "kvmsim/leafinfo.h"
 
 static const char pte_usage_text[] =
-	"usage: kvmsim pte [--pmd] [--json] [--config KEY=0|1[,KEY=0|1...]] HEX...\n"
-	"\n"
-	"Classify raw x86-64 page-table entries as the kernel's leafops.h does (the\n"
-	"leaf-entry series, v3): present, none, or a software leaf entry of one type\n"
-	"(swap, migration_read, migration_read_exclusive, migration_write,\n"
-	"device_private_read, device_private_write, device_exclusive, hwpoison, marker),\n"
-	"with its swap type, offset, PFN, marker bits and flag bits.\n"
-	"\n"
-	"  HEX          an entry value: hex digits with an optional 0x, up to 64 bits\n"
-	"  --pmd        the values are PMDs (softleaf_from_pmd, pmd_present, pmd_is_huge)\n"
-	"  --json       an array with one object per entry: value, type, swap_type, offset,\n"
-	"               pfn (null where the entry has none), markers {uffd_wp, poisoned,\n"
-	"               guard}, flags {exclusive, soft_dirty, uffd_wp} (exclusive is null\n"
-	"               where the entry cannot encode it), and more\n"
-	"  --config     the kernel configuration (default: all 1 but la57, on x86-64):\n"
-	"               migration, device_private, memory_failure, mem_soft_dirty, uffd_wp,\n"
-	"               thp, thp_migration, zone_device, swap, la57 (5-level: 40 PFN bits)\n"
-	"\n"
-	"Type numbers follow the configuration: with everything on, swap types are 0-23,\n"
-	"hwpoison 24, migration 25-27, device 28-30, marker 31.\n";
+    "usage: kvmsim pte [--pmd] [--json] [--config KEY=0|1[,KEY=0|1...]] HEX...\n"
+    "\n"
+    "Classify raw x86-64 page-table entries as the kernel's leafops.h does (the\n"
+    "leaf-entry series, v3): present, none, or a software leaf entry of one type\n"
+    "(swap, migration_read, migration_read_exclusive, migration_write,\n"
+    "device_private_read, device_private_write, device_exclusive, hwpoison, marker),\n"
+    "with its swap type, offset, PFN, marker bits and flag bits.\n"
+    "\n"
+    "  HEX          an entry value: hex digits with an optional 0x, up to 64 bits\n"
+    "  --pmd        the values are PMDs (softleaf_from_pmd, pmd_present, pmd_is_huge)\n"
+    "  --json       an array with one object per entry: value, type, swap_type, offset,\n"
+    "               pfn (null where the entry has none), markers {uffd_wp, poisoned,\n"
+    "               guard}, flags {exclusive, soft_dirty, uffd_wp} (exclusive is null\n"
+    "               where the entry cannot encode it), and more\n"
+    "  --config     the kernel configuration (default: all 1 but la57, on x86-64):\n"
+    "               migration, device_private, memory_failure, mem_soft_dirty, uffd_wp,\n"
+    "               thp, thp_migration, zone_device, swap, la57 (5-level: 40 PFN bits)\n"
+    "\n"
+    "Type numbers follow the configuration: with everything on, swap types are 0-23,\n"
+    "hwpoison 24, migration 25-27, device 28-30, marker 31.\n";
 
 struct pte_cli {
 	struct swp_config cfg;
@@ -55,16 +55,16 @@ static int pte_parse_config(struct swp_config *c, char *s, const char **bad)
 		const char *name;
 		size_t off;
 	} keys[] = {
-		{ "migration", offsetof(struct swp_config, migration) },
-		{ "device_private", offsetof(struct swp_config, device_private) },
-		{ "memory_failure", offsetof(struct swp_config, memory_failure) },
-		{ "mem_soft_dirty", offsetof(struct swp_config, mem_soft_dirty) },
-		{ "uffd_wp", offsetof(struct swp_config, uffd_wp) },
-		{ "thp", offsetof(struct swp_config, thp) },
-		{ "thp_migration", offsetof(struct swp_config, thp_migration) },
-		{ "zone_device", offsetof(struct swp_config, zone_device) },
-		{ "swap", offsetof(struct swp_config, swap) },
-		{ "la57", offsetof(struct swp_config, la57) },
+	    {"migration", offsetof(struct swp_config, migration)},
+	    {"device_private", offsetof(struct swp_config, device_private)},
+	    {"memory_failure", offsetof(struct swp_config, memory_failure)},
+	    {"mem_soft_dirty", offsetof(struct swp_config, mem_soft_dirty)},
+	    {"uffd_wp", offsetof(struct swp_config, uffd_wp)},
+	    {"thp", offsetof(struct swp_config, thp)},
+	    {"thp_migration", offsetof(struct swp_config, thp_migration)},
+	    {"zone_device", offsetof(struct swp_config, zone_device)},
+	    {"swap", offsetof(struct swp_config, swap)},
+	    {"la57", offsetof(struct swp_config, la57)},
 	};
 	char *save = NULL;
 
@@ -90,8 +90,8 @@ static int pte_parse_config(struct swp_config *c, char *s, const char **bad)
 }
 
 /* key (" markers=") then the names whose bit is set, comma-separated; nothing if none is */
-static void pte_print_list(FILE *out, const char *key, const char *const *names,
-			   const bool *set, int n)
+static void pte_print_list(FILE *out, const char *key, const char *const *names, const bool *set,
+			   int n)
 {
 	bool any = false;
 
@@ -105,10 +105,10 @@ static void pte_print_list(FILE *out, const char *key, const char *const *names,
 
 static void pte_print_text(FILE *out, const struct swp_config *cfg, const struct leaf_info *li)
 {
-	static const char *const marker_names[] = { "uffd_wp", "poisoned", "guard" };
-	static const char *const flag_names[] = { "exclusive", "soft_dirty", "uffd_wp" };
-	bool markers[] = { li->marker_uffd_wp, li->marker_poisoned, li->marker_guard };
-	bool flags[] = { li->exclusive, li->soft_dirty, li->uffd_wp };
+	static const char *const marker_names[] = {"uffd_wp", "poisoned", "guard"};
+	static const char *const flag_names[] = {"exclusive", "soft_dirty", "uffd_wp"};
+	bool markers[] = {li->marker_uffd_wp, li->marker_poisoned, li->marker_guard};
+	bool flags[] = {li->exclusive, li->soft_dirty, li->uffd_wp};
 
 	fprintf(out, "0x%016llx  %s", (unsigned long long)li->val,
 		li->present ? "present" : softleaf_type_name(li->type));
@@ -132,9 +132,9 @@ static void pte_print_text(FILE *out, const struct swp_config *cfg, const struct
 	if (li->pmd && !li->present && !li->none && !li->valid_softleaf)
 		fprintf(out, " (not a valid PMD leaf entry)");
 	if (!li->present && !li->none && li->type == SOFTLEAF_NONE)
-		fprintf(out, li->pmd && !cfg->thp_migration ?
-				     " (no THP migration: softleaf_from_pmd() is always none)" :
-				     " (non-present entry decodes to the empty softleaf)");
+		fprintf(out, li->pmd && !cfg->thp_migration
+				 ? " (no THP migration: softleaf_from_pmd() is always none)"
+				 : " (non-present entry decodes to the empty softleaf)");
 	fputc('\n', out);
 }
 
@@ -176,9 +176,9 @@ static void pte_print_json(struct json *j, const struct leaf_info *li)
 	json_obj_end(j);
 	if (li->type == SOFTLEAF_MARKER)
 		json_u64(j, "marker", li->marker);
-	if (sl && (li->type == SOFTLEAF_MIGRATION_READ ||
-		   li->type == SOFTLEAF_MIGRATION_READ_EXCLUSIVE ||
-		   li->type == SOFTLEAF_MIGRATION_WRITE)) {
+	if (sl &&
+	    (li->type == SOFTLEAF_MIGRATION_READ || li->type == SOFTLEAF_MIGRATION_READ_EXCLUSIVE ||
+	     li->type == SOFTLEAF_MIGRATION_WRITE)) {
 		json_bool(j, "young", li->mig_young);
 		json_bool(j, "dirty", li->mig_dirty);
 	}
@@ -195,7 +195,7 @@ static void pte_print_json(struct json *j, const struct leaf_info *li)
 
 static int pte_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	struct pte_cli cli = { 0 };
+	struct pte_cli cli = {0};
 	struct json j;
 	int first = 0, i;
 	bool dashdash = false;
@@ -237,8 +237,8 @@ static int pte_main(int argc, char **argv, FILE *out, FILE *err)
 		}
 	}
 	if (swp_config_init(&cli.cfg))
-		return pte_usage_error(err, "inconsistent --config (thp_migration needs thp):",
-				       "thp_migration");
+		return pte_usage_error(
+		    err, "inconsistent --config (thp_migration needs thp):", "thp_migration");
 	/* check every value before printing any */
 	dashdash = false;
 	for (i = 1; i < argc; i++) {
