@@ -231,6 +231,7 @@ static void test_chain_cycles(void **state)
 	put_hdr(buf, 24, 7, 1, 24);
 	assert_int_equal(walk(buf, sizeof(buf), &err), -ELOOP);
 	assert_non_null(strstr(err.msg, "cycle"));
+	assert_non_null(strstr(err.msg, "more than 5 headers in 64 bytes"));
 
 	/* a two-element cycle 24 -> 40 -> 24 */
 	put_hdr(buf, 24, 7, 1, 40);
@@ -245,6 +246,19 @@ static void test_chain_cycles(void **state)
 
 	assert_int_equal(vfio_iommu_info_cap_hdr(buf, sizeof(buf), 99, &at, &err), 0);
 	assert_int_equal(at, 56);
+
+	/*
+	 * Overlapping headers 4 bytes apart, 24 -> 28 -> ... -> 56 -> 0: no cycle, but 9
+	 * headers > max_depth 5 in 64 bytes, so v3's depth bound rejects the chain at the 6th.
+	 * (Each next field doubles as the following header's id/version.)
+	 */
+	memset(buf + 24, 0, 40);
+	for (u32 off = 24; off <= 56; off += 4) {
+		u32 next = off == 56 ? 0 : off + 4;
+
+		memcpy(buf + off + 4, &next, 4);
+	}
+	assert_int_equal(vfio_iommu_info_cap_hdr(buf, sizeof(buf), 99, &at, &err), -ELOOP);
 }
 
 static void test_chain_bounds(void **state)
