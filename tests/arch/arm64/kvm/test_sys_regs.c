@@ -367,6 +367,60 @@ static void test_variant_names(void **state)
 	assert_string_equal(kvm_arm64_finalize_variant_name(KVM_ARM64_FINALIZE_GICV5), "gicv5");
 }
 
+static u64 rnd(u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Property over random KVM_RUN orders (random vCPU, random thread pid) for every variant and
+ * both irqchips. Oracle, from the kernel semantics: a KVM_RUN on a vCPU that has not run
+ * yet, while the VM has already run, writes the ID registers only in 50e7cce with a
+ * userspace irqchip; that run and everything after it fails with -EIO. Every other run
+ * succeeds. Where the VM survives: finalize_calls == number of vCPUs that ran, and the GIC
+ * fields are 0 with a userspace irqchip and 1 with a vGICv3.
+ */
+static void test_random_run_orders(void **state)
+{
+	u64 x = 0x2545f4914f6cdd1dull;
+
+	for (int iter = 0; iter < 200; iter++) {
+		enum kvm_arm64_finalize_variant var = (int)(rnd(&x) % KVM_ARM64_FINALIZE_NR);
+		bool vgic = rnd(&x) % 2;
+		int n = 1 + (int)(rnd(&x) % 6), ran = 0;
+		bool has_run[8] = { false }, expect_dead = false;
+		struct arm64_kvm_vcpu *v[8];
+		struct arm64_kvm *kvm = vm_with_vcpus(var, n, v);
+
+		if (vgic)
+			assert_int_equal(kvm_vgic_create(kvm, KVM_DEV_TYPE_ARM_VGIC_V3), 0);
+		for (int step = 0; step < 20; step++) {
+			int i = (int)(rnd(&x) % n), pid = PID + (int)(rnd(&x) % 3);
+			bool bug = var == KVM_ARM64_FINALIZE_50E7CCE && !vgic && !has_run[i] && ran > 0;
+			int rc = arm64_kvm_vcpu_run(v[i], pid);
+
+			if (bug)
+				expect_dead = true;
+			assert_int_equal(rc, expect_dead ? -EIO : 0);
+			if (!expect_dead && !has_run[i]) {
+				has_run[i] = true;
+				ran++;
+			}
+		}
+		assert_int_equal(kvm->vm_dead, expect_dead);
+		if (!expect_dead) {
+			assert_int_equal(kvm->finalize_calls, ran);
+			assert_int_equal((pfr0(kvm) & ID_AA64PFR0_EL1_GIC) >> 24, vgic ? 1 : 0);
+			assert_int_equal((pfr1(kvm) & ID_PFR1_EL1_GIC) >> 28, vgic ? 1 : 0);
+			assert_int_equal(kvm->warn_count, 0);
+		}
+		arm64_kvm_destroy_vm(kvm);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_userspace_id_writes),
 		cmocka_unit_test(test_5cb57a1_and_vgic),
 		cmocka_unit_test(test_variant_names),
+		cmocka_unit_test(test_random_run_orders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -632,6 +632,111 @@ static void test_destroy_releases_everything(void **state)
 	s390_kvm_destroy_vm(kvm);
 }
 
+static u64 rnd(u64 *x)
+{
+	/* xorshift64 */
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Property: in the corrected model, any interleaving of entries (from either guest-2 vCPU,
+ * with or without an EXTERNAL CALL), CPU hotplug, BSCA -> ESCA switches and three
+ * configurations competing for max_sca = 2 vsie_scas keeps every entry successful, the
+ * entered configuration's shadow entries exact (check_shadow), external calls landing in
+ * the target's original entry, no model warning, and nothing pinned or allocated after
+ * destroy. Fixed seeds: deterministic.
+ */
+static void test_random_sequences(void **state)
+{
+	for (u64 seed = 1; seed <= 6; seed++) {
+		struct s390_kvm *kvm = vm(0, 1, 2);
+		struct s390_g3_config cfg[3];
+		u64 x = seed * 0x9e3779b97f4a7c15ull;
+
+		for (int k = 0; k < 3; k++) {
+			gpa_t off = (rnd(&x) % 0xfc) << 4; /* 16-aligned, header within the page */
+
+			assert_int_equal(s390_g3_create(&cfg[k], kvm, 0x100000 + 0x10000ull * k + off,
+							false, true, 1 + (int)(rnd(&x) % 6),
+							0x200000 + 0x20000ull * k),
+					 0);
+		}
+		for (int step = 0; step < 300; step++) {
+			struct s390_g3_config *c = &cfg[rnd(&x) % 3];
+			int op = (int)(rnd(&x) % 10), n, slots = c->esca ? 80 : 64;
+			int valid[KVM_S390_MAX_VSIE_VCPUS], nv = 0;
+
+			for (n = 0; n < KVM_S390_MAX_VSIE_VCPUS; n++)
+				if (c->scb_gpa[n])
+					valid[nv++] = n;
+			if (op == 0 && nv < slots) { /* add */
+				do
+					n = (int)(rnd(&x) % slots);
+				while (c->scb_gpa[n]);
+				gpa_t base = 0x200000 + 0x20000ull * (c - cfg);
+
+				assert_int_equal(s390_g3_add_cpu(c, n, base + 512ull * n), 0);
+			} else if (op == 1 && nv > 1) { /* remove */
+				assert_int_equal(s390_g3_remove_cpu(c, valid[rnd(&x) % nv]), 0);
+			} else if (op == 2 && !c->esca) { /* switch */
+				gpa_t esca = (c->sca_gpa & ~0xffffull) + 0x8000 + ((rnd(&x) % 0x3c) << 6);
+
+				assert_int_equal(s390_g3_switch_to_esca(c, esca), 0);
+			} else { /* enter */
+				struct s390_g3_action a = { 0 };
+				int cpu = valid[rnd(&x) % nv], tgt = valid[rnd(&x) % nv];
+				u8 pend, scn;
+				u64 sda;
+
+				if (rnd(&x) % 2) {
+					a.order = SIGP_EXTERNAL_CALL;
+					a.target = (u16)tgt;
+				}
+				int g2 = (int)(rnd(&x) % 2);
+
+				assert_int_equal(s390_g3_enter(c, g2, cpu, &a), 0);
+				assert_int_equal(check_shadow(kvm, c), nv);
+				check_entering(kvm, c, cpu);
+				if (a.order) {
+					assert_true(kvm->vcpus[g2].g3_result.interpreted);
+					assert_int_equal(s390_g3_read_entry(c, tgt, &pend, &scn, &sda), 0);
+					assert_int_equal(pend, 1);
+					assert_int_equal(scn, cpu & (c->esca ? 0xff : 0x3f));
+					assert_int_equal(sda, c->scb_gpa[tgt]);
+					/* guest-2 delivers the external call: clears the entry's control */
+					{
+						u8 zero[2] = { 0, 0 };
+						gpa_t e = c->sca_gpa + (c->esca ? 256 + 64ull * tgt
+										: 64 + 32ull * tgt + 1);
+
+						assert_int_equal(s390_g2_write(kvm, e, zero,
+									       c->esca ? 2 : 1),
+								 0);
+					}
+				}
+			}
+		}
+		assert_int_equal(kvm->model.warnings, 0);
+		assert_int_equal(kvm->model.reuse_failed, 0);
+		assert_true(kvm->arch.vsie.sca_count <= 2);
+		/* the sequence did exercise reuse and re-initialisation */
+		assert_true(kvm->stat.vsie_shadow_sca_create > 3);
+		assert_true(kvm->model.init_ssca > 10);
+		print_message("seed %d: create %llu reuse %llu init_ssca %llu interpreted %llu\n",
+			      (int)seed, (unsigned long long)kvm->stat.vsie_shadow_sca_create,
+			      (unsigned long long)kvm->stat.vsie_shadow_sca_reuse,
+			      (unsigned long long)kvm->model.init_ssca,
+			      (unsigned long long)kvm->model.sigp_interpreted);
+		kvm_s390_vsie_destroy(kvm);
+		assert_int_equal(s390_pinned_pages(kvm), 0);
+		assert_int_equal(s390_host_frames_in_use(kvm), 0);
+		s390_kvm_destroy_vm(kvm);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_no_shadowing),
 		cmocka_unit_test(test_page_cache_cap),
 		cmocka_unit_test(test_destroy_releases_everything),
+		cmocka_unit_test(test_random_sequences),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
