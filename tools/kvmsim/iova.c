@@ -238,6 +238,10 @@ static int parse_args(struct iova_cli *c, int argc, char **argv, bool *done)
 		return usage_error("%s", "--through applies to --range ranges, not --device");
 	/* frees: only for reuse, and never twice */
 	freed = calloc(c->nallocs ? c->nallocs : 1, sizeof(*freed));
+	if (!freed) {
+		fprintf(stderr, "kvmsim iova: out of memory\n");
+		return EXIT_RUNTIME;
+	}
 	for (u32 i = 0; i < c->nops; i++) {
 		if (c->ops[i].kind != OP_FREE)
 			continue;
@@ -406,6 +410,12 @@ static int cmd_iova(int argc, char **argv)
 		goto out;
 	}
 	recs = calloc(c.nallocs ? c.nallocs : 1, sizeof(*recs));
+	if (!recs) {
+		iova_any_cleanup(&alloc);
+		fprintf(stderr, "kvmsim iova: out of memory\n");
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
 	for (u32 i = 0; i < c.nops; i++) {
 		struct op *op = &c.ops[i];
 		iova_t iova;
