@@ -22,7 +22,7 @@
 /* [kvm] apicv_svi_fix */
 enum apicv_svi_fix {
 	APICV_SVI_FIX_NONE = 0, /* v6.18: SVI not written on runtime activation */
-	APICV_SVI_FIX_V2 = 1,   /* Dongli Zhang v2: __kvm_vcpu_update_apicv() writes SVI */
+	APICV_SVI_FIX_V2 = 1,	/* Dongli Zhang v2: __kvm_vcpu_update_apicv() writes SVI */
 	APICV_SVI_FIX_SEAN = 2, /* Sean: end of vmx_refresh_apicv_exec_ctrl() writes SVI */
 };
 
@@ -55,21 +55,21 @@ enum kvm_apicv_inhibit {
 };
 
 /* VMCS control bits (arch/x86/include/asm/vmx.h) */
-#define PIN_BASED_POSTED_INTR 0x00000080u
-#define SECONDARY_EXEC_APIC_REGISTER_VIRT 0x00000100u
+#define PIN_BASED_POSTED_INTR		     0x00000080u
+#define SECONDARY_EXEC_APIC_REGISTER_VIRT    0x00000100u
 #define SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY 0x00000200u
-#define INTR_INFO_VECTOR_MASK 0xffu
-#define INTR_INFO_VALID_MASK 0x80000000u
-#define INTR_TYPE_EXT_INTR (0u << 8)
-#define VECTORING_INFO_VALID_MASK INTR_INFO_VALID_MASK
+#define INTR_INFO_VECTOR_MASK		     0xffu
+#define INTR_INFO_VALID_MASK		     0x80000000u
+#define INTR_TYPE_EXT_INTR		     (0u << 8)
+#define VECTORING_INFO_VALID_MASK	     INTR_INFO_VALID_MASK
 
 struct vmcs_apicv {
 	u16 guest_intr_status; /* GUEST_INTR_STATUS: RVI bits 7:0, SVI bits 15:8 */
 	u32 pin_based_exec_ctrl;
 	u32 secondary_exec_ctrl;
-	u32 vm_entry_intr_info;  /* VM_ENTRY_INTR_INFO_FIELD */
-	u32 idt_vectoring_info;  /* IDT_VECTORING_INFO_FIELD */
-	u64 eoi_exit_bitmap[4];  /* EOI_EXIT_BITMAP0..3 */
+	u32 vm_entry_intr_info; /* VM_ENTRY_INTR_INFO_FIELD */
+	u32 idt_vectoring_info; /* IDT_VECTORING_INFO_FIELD */
+	u64 eoi_exit_bitmap[4]; /* EOI_EXIT_BITMAP0..3 */
 };
 
 #define APICV_GUEST_STACK 4
@@ -79,10 +79,10 @@ struct vmx_apicv_vcpu {
 	struct kvm_lapic apic;
 	struct vmcs_apicv vmcs01, vmcs02;
 	bool guest_mode; /* is_guest_mode(): L2 active, vmcs02 is the current VMCS */
-	bool running;    /* in VMX non-root operation (vcpu->mode == IN_GUEST_MODE) */
+	bool running;	 /* in VMX non-root operation (vcpu->mode == IN_GUEST_MODE) */
 	bool delivering; /* VM entry is delivering VM_ENTRY_INTR_INFO to the guest */
 	u8 delivering_vec;
-	bool irq_window; /* CPU_BASED_INTR_WINDOW_EXITING requested */
+	bool irq_window;       /* CPU_BASED_INTR_WINDOW_EXITING requested */
 	bool req_apicv_update; /* KVM_REQ_APICV_UPDATE */
 	struct {
 		bool update_vmcs01_hwapic_isr;
@@ -92,11 +92,11 @@ struct vmx_apicv_vcpu {
 	struct {
 		bool injected;
 		u8 nr;
-	} interrupt; /* vcpu->arch.interrupt */
+	} interrupt;		   /* vcpu->arch.interrupt */
 	u32 apicv_inhibit_reasons; /* kvm->arch.apicv_inhibit_reasons */
-	u8 fix;                    /* enum apicv_svi_fix */
-	u8 nested_refresh;         /* enum apicv_nested_refresh */
-	bool warned;               /* the pre-v2 WARN_ON_ONCE in vmx_hwapic_isr_update fired */
+	u8 fix;			   /* enum apicv_svi_fix */
+	u8 nested_refresh;	   /* enum apicv_nested_refresh */
+	bool warned;		   /* the pre-v2 WARN_ON_ONCE in vmx_hwapic_isr_update fired */
 	/* guest model */
 	u8 guest_depth;
 	u8 guest_stack[APICV_GUEST_STACK];
@@ -105,14 +105,14 @@ struct vmx_apicv_vcpu {
 };
 
 enum apicv_event {
-	APICV_EV_RAISE,     /* interrupt raised: kvm_apic_set_irq(fixed, edge) */
-	APICV_EV_INJECT,    /* KVM: requests + kvm_check_and_inject_events() */
-	APICV_EV_ENTRY,     /* KVM: sync_pir_to_irr, then VM entry (or cancel) */
+	APICV_EV_RAISE,		       /* interrupt raised: kvm_apic_set_irq(fixed, edge) */
+	APICV_EV_INJECT,	       /* KVM: requests + kvm_check_and_inject_events() */
+	APICV_EV_ENTRY,		       /* KVM: sync_pir_to_irr, then VM entry (or cancel) */
 	APICV_EV_EXIT_BEFORE_DELIVERY, /* VM exit while delivering the injected event */
-	APICV_EV_EXIT,      /* VM exit (after delivery of any injected event) */
-	APICV_EV_EOI,       /* the guest (L1) writes EOI and returns from its handler */
-	APICV_EV_ACTIVATE,  /* an inhibit is cleared: APICv activated (KVM_REQ_APICV_UPDATE) */
-	APICV_EV_DEACTIVATE, /* an inhibit is set: APICv deactivated */
+	APICV_EV_EXIT,		       /* VM exit (after delivery of any injected event) */
+	APICV_EV_EOI,		       /* the guest (L1) writes EOI and returns from its handler */
+	APICV_EV_ACTIVATE,     /* an inhibit is cleared: APICv activated (KVM_REQ_APICV_UPDATE) */
+	APICV_EV_DEACTIVATE,   /* an inhibit is set: APICv deactivated */
 	APICV_EV_NESTED_ENTRY, /* L1 executes VMLAUNCH/VMRESUME: nested_vmx_run() */
 	APICV_EV_NESTED_EXIT,  /* L2 exits to L1: __nested_vmx_vmexit() */
 	APICV_EV_NR,
@@ -165,8 +165,8 @@ const char *apicv_nested_refresh_name(int r);
 
 /* The explorer (tools/kvmsim/apicv.c). */
 #define APICV_MAX_VECTORS 4
-#define APICV_MAX_DEPTH 64
-#define APICV_MAX_TRACE (APICV_MAX_DEPTH + 80)
+#define APICV_MAX_DEPTH	  64
+#define APICV_MAX_TRACE	  (APICV_MAX_DEPTH + 80)
 
 struct apicv_step_rec {
 	u8 ev;
@@ -180,24 +180,24 @@ struct apicv_explore_opts {
 	int depth;
 	int nr_vectors;
 	int vectors[APICV_MAX_VECTORS];
-	bool nested;   /* include NESTED_ENTRY/NESTED_EXIT */
-	bool apicv_on; /* initial APICv state */
+	bool nested;	     /* include NESTED_ENTRY/NESTED_EXIT */
+	bool apicv_on;	     /* initial APICv state */
 	int eoi_exit_vector; /* 16..255: set in the EOI-exit bitmap; 0: empty bitmap */
 };
 
 enum apicv_violation {
 	APICV_OK = 0,
-	APICV_VIOLATION_ISR,    /* ISR != handled + in flight (a stuck or lost ISR bit) */
-	APICV_VIOLATION_LOST,   /* draining never delivers a pending vector */
-	APICV_VIOLATION_STUCK,  /* after draining: guest done, ISR not empty */
+	APICV_VIOLATION_ISR,   /* ISR != handled + in flight (a stuck or lost ISR bit) */
+	APICV_VIOLATION_LOST,  /* draining never delivers a pending vector */
+	APICV_VIOLATION_STUCK, /* after draining: guest done, ISR not empty */
 };
 
 struct apicv_explore_result {
-	u64 states;      /* distinct states reached */
+	u64 states;	 /* distinct states reached */
 	u64 transitions; /* events applied */
-	int depth_done;  /* deepest complete layer */
-	bool exhausted;  /* the frontier emptied: every reachable state was explored */
-	int violation;   /* enum apicv_violation */
+	int depth_done;	 /* deepest complete layer */
+	bool exhausted;	 /* the frontier emptied: every reachable state was explored */
+	int violation;	 /* enum apicv_violation */
 	int trace_len;
 	int trace_explored; /* events chosen by the explorer (the rest are the drain) */
 	struct apicv_step_rec trace[APICV_MAX_TRACE];

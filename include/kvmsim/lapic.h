@@ -28,63 +28,63 @@
 #include "kvmsim/types.h"
 
 #define KVM_APIC_MAX_VCPUS 256
-#define APIC_VECTORS 256
-#define APIC_VEC_WORDS (APIC_VECTORS / 32)
+#define APIC_VECTORS	   256
+#define APIC_VEC_WORDS	   (APIC_VECTORS / 32)
 
 /* Register offsets of the xAPIC page (arch/x86/include/asm/apicdef.h). */
-#define APIC_ID 0x20
-#define APIC_LVR 0x30
-#define APIC_TASKPRI 0x80
-#define APIC_ARBPRI 0x90
-#define APIC_PROCPRI 0xA0
-#define APIC_EOI 0xB0
-#define APIC_LDR 0xD0
-#define APIC_DFR 0xE0
-#define APIC_SPIV 0xF0
-#define APIC_ISR 0x100
-#define APIC_TMR 0x180
-#define APIC_IRR 0x200
-#define APIC_ICR 0x300
-#define APIC_ICR2 0x310
+#define APIC_ID	      0x20
+#define APIC_LVR      0x30
+#define APIC_TASKPRI  0x80
+#define APIC_ARBPRI   0x90
+#define APIC_PROCPRI  0xA0
+#define APIC_EOI      0xB0
+#define APIC_LDR      0xD0
+#define APIC_DFR      0xE0
+#define APIC_SPIV     0xF0
+#define APIC_ISR      0x100
+#define APIC_TMR      0x180
+#define APIC_IRR      0x200
+#define APIC_ICR      0x300
+#define APIC_ICR2     0x310
 #define APIC_SELF_IPI 0x3F0 /* x2APIC only */
 
 #define APIC_SPIV_APIC_ENABLED 0x100
-#define APIC_DFR_FLAT 0xFFFFFFFFu
-#define APIC_DFR_CLUSTER 0x0FFFFFFFu
-#define APIC_BROADCAST 0xFF
-#define X2APIC_BROADCAST 0xFFFFFFFFu
+#define APIC_DFR_FLAT	       0xFFFFFFFFu
+#define APIC_DFR_CLUSTER       0x0FFFFFFFu
+#define APIC_BROADCAST	       0xFF
+#define X2APIC_BROADCAST       0xFFFFFFFFu
 
 /* ICR low fields, with the kernel's (unshifted) values. */
-#define APIC_VECTOR_MASK 0x000FF
-#define APIC_MODE_MASK 0x00700
-#define APIC_DM_FIXED 0x00000
-#define APIC_DM_LOWEST 0x00100
-#define APIC_DM_SMI 0x00200
-#define APIC_DM_REMRD 0x00300
-#define APIC_DM_NMI 0x00400
-#define APIC_DM_INIT 0x00500
-#define APIC_DM_STARTUP 0x00600
-#define APIC_DM_EXTINT 0x00700
-#define APIC_DEST_MASK 0x00800
+#define APIC_VECTOR_MASK   0x000FF
+#define APIC_MODE_MASK	   0x00700
+#define APIC_DM_FIXED	   0x00000
+#define APIC_DM_LOWEST	   0x00100
+#define APIC_DM_SMI	   0x00200
+#define APIC_DM_REMRD	   0x00300
+#define APIC_DM_NMI	   0x00400
+#define APIC_DM_INIT	   0x00500
+#define APIC_DM_STARTUP	   0x00600
+#define APIC_DM_EXTINT	   0x00700
+#define APIC_DEST_MASK	   0x00800
 #define APIC_DEST_PHYSICAL 0x00000
-#define APIC_DEST_LOGICAL 0x00800
-#define APIC_ICR_BUSY 0x01000
-#define APIC_INT_ASSERT 0x04000
+#define APIC_DEST_LOGICAL  0x00800
+#define APIC_ICR_BUSY	   0x01000
+#define APIC_INT_ASSERT	   0x04000
 #define APIC_INT_LEVELTRIG 0x08000
-#define APIC_SHORT_MASK 0xC0000
-#define APIC_DEST_NOSHORT 0x00000
-#define APIC_DEST_SELF 0x40000
-#define APIC_DEST_ALLINC 0x80000
-#define APIC_DEST_ALLBUT 0xC0000
+#define APIC_SHORT_MASK	   0xC0000
+#define APIC_DEST_NOSHORT  0x00000
+#define APIC_DEST_SELF	   0x40000
+#define APIC_DEST_ALLINC   0x80000
+#define APIC_DEST_ALLBUT   0xC0000
 
 /* struct kvm_lapic_irq (arch/x86/include/asm/kvm_host.h). */
 struct kvm_lapic_irq {
 	u32 vector;
 	u16 delivery_mode; /* APIC_DM_* */
-	u16 dest_mode;     /* APIC_DEST_PHYSICAL or APIC_DEST_LOGICAL */
-	bool level;        /* APIC_INT_ASSERT */
-	u16 trig_mode;     /* 0 edge, 1 level */
-	u32 shorthand;     /* APIC_DEST_NOSHORT, _SELF, _ALLINC, _ALLBUT */
+	u16 dest_mode;	   /* APIC_DEST_PHYSICAL or APIC_DEST_LOGICAL */
+	bool level;	   /* APIC_INT_ASSERT */
+	u16 trig_mode;	   /* 0 edge, 1 level */
+	u32 shorthand;	   /* APIC_DEST_NOSHORT, _SELF, _ALLINC, _ALLBUT */
 	u32 dest_id;
 	bool msi_redir_hint;
 };
@@ -139,7 +139,7 @@ struct kvm_apic_hw_ops {
 struct kvm_apic_map {
 	int nr_vcpus;
 	struct kvm_lapic *apic[KVM_APIC_MAX_VCPUS]; /* by vCPU index */
-	bool vector_hashing;                        /* kvm.vector_hashing, default true */
+	bool vector_hashing;			    /* kvm.vector_hashing, default true */
 	/*
 	 * IPI-tracking hook point (for kvm_track_ipi_communication). Optional. Called by
 	 * kvm_irq_delivery_to_apic() after delivery when: src != NULL (LAPIC-originated),
@@ -164,7 +164,7 @@ struct kvm_lapic {
 	const struct kvm_apic_hw_ops *hw;
 
 	/* architectural registers */
-	u32 id; /* APIC ID (xAPIC: 8 bits, x2APIC: 32 bits), not the register encoding */
+	u32 id;	 /* APIC ID (xAPIC: 8 bits, x2APIC: 32 bits), not the register encoding */
 	u32 ldr; /* register value: xAPIC logical ID in bits 31:24; x2APIC derived */
 	u32 dfr;
 	u32 tpr;
@@ -191,13 +191,13 @@ struct kvm_lapic {
 	u64 eoi_exit_bitmap[4];
 
 	/* vcpu->arch state the LAPIC touches */
-	bool req_event;     /* KVM_REQ_EVENT */
+	bool req_event;	    /* KVM_REQ_EVENT */
 	bool in_guest_mode; /* vcpu->mode == IN_GUEST_MODE: set by the caller */
-	u32 arb_prio;       /* vcpu->arch.apic_arb_prio */
+	u32 arb_prio;	    /* vcpu->arch.apic_arb_prio */
 	u32 nmi_pending;
 	bool pv_unhalted; /* vcpu->arch.pv.pv_unhalted (APIC_DM_REMRD) */
 	bool init_pending;
-	int sipi_vector; /* -1: none */
+	int sipi_vector;   /* -1: none */
 	int apicv_svi_fix; /* enum apicv_svi_fix of apicv.h; 0 = none */
 };
 

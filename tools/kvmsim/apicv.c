@@ -20,48 +20,48 @@
  */
 
 static const struct apicv_scenario_step scenario1[] = {
-	{APICV_EV_RAISE, 236, "timer vector 236 raised, APICv inhibited: IRR, KVM_REQ_EVENT"},
-	{APICV_EV_INJECT, 0, "kvm_check_and_inject_events: IRR->ISR, VM_ENTRY_INTR_INFO = 236"},
-	{APICV_EV_ENTRY, 0, "VM entry injects 236"},
-	{APICV_EV_EXIT, 0, "the guest handler started; VM exit before its EOI"},
-	{APICV_EV_ACTIVATE, 0, "inhibit cleared: KVM_REQ_APICV_UPDATE"},
-	{APICV_EV_INJECT, 0, "__kvm_vcpu_update_apicv: APICv active"},
-	{APICV_EV_ENTRY, 0, "VM entry with virtual-interrupt delivery"},
-	{APICV_EV_EOI, 0, "guest EOI for 236, virtualized: the CPU clears vISR[SVI]"},
-	{APICV_EV_RAISE, 236, "next timer tick: posted, 236"},
-	{APICV_EV_RAISE, 37, "another interrupt: posted, 37"},
+    {APICV_EV_RAISE, 236, "timer vector 236 raised, APICv inhibited: IRR, KVM_REQ_EVENT"},
+    {APICV_EV_INJECT, 0, "kvm_check_and_inject_events: IRR->ISR, VM_ENTRY_INTR_INFO = 236"},
+    {APICV_EV_ENTRY, 0, "VM entry injects 236"},
+    {APICV_EV_EXIT, 0, "the guest handler started; VM exit before its EOI"},
+    {APICV_EV_ACTIVATE, 0, "inhibit cleared: KVM_REQ_APICV_UPDATE"},
+    {APICV_EV_INJECT, 0, "__kvm_vcpu_update_apicv: APICv active"},
+    {APICV_EV_ENTRY, 0, "VM entry with virtual-interrupt delivery"},
+    {APICV_EV_EOI, 0, "guest EOI for 236, virtualized: the CPU clears vISR[SVI]"},
+    {APICV_EV_RAISE, 236, "next timer tick: posted, 236"},
+    {APICV_EV_RAISE, 37, "another interrupt: posted, 37"},
 };
 
 static const struct apicv_scenario_step scenario2[] = {
-	{APICV_EV_RAISE, 236, "timer vector 236 raised, APICv inhibited: IRR, KVM_REQ_EVENT"},
-	{APICV_EV_INJECT, 0, "kvm_check_and_inject_events: IRR->ISR, VM_ENTRY_INTR_INFO = 236"},
-	{APICV_EV_ENTRY, 0, "VM entry starts delivering 236"},
-	{APICV_EV_EXIT_BEFORE_DELIVERY, 0,
-	 "VM exit before delivery: IDT_VECTORING_INFO = 236, kvm_queue_interrupt"},
-	{APICV_EV_ACTIVATE, 0, "inhibit cleared: KVM_REQ_APICV_UPDATE"},
-	{APICV_EV_INJECT, 0, "APICv activated; 236 re-injected via VM_ENTRY_INTR_INFO"},
-	{APICV_EV_ENTRY, 0, "VM entry delivers 236 (legacy injection)"},
-	{APICV_EV_EOI, 0, "guest EOI for 236, virtualized: the CPU clears vISR[SVI]"},
-	{APICV_EV_RAISE, 236, "next timer tick: posted, 236"},
-	{APICV_EV_RAISE, 37, "another interrupt: posted, 37"},
+    {APICV_EV_RAISE, 236, "timer vector 236 raised, APICv inhibited: IRR, KVM_REQ_EVENT"},
+    {APICV_EV_INJECT, 0, "kvm_check_and_inject_events: IRR->ISR, VM_ENTRY_INTR_INFO = 236"},
+    {APICV_EV_ENTRY, 0, "VM entry starts delivering 236"},
+    {APICV_EV_EXIT_BEFORE_DELIVERY, 0,
+     "VM exit before delivery: IDT_VECTORING_INFO = 236, kvm_queue_interrupt"},
+    {APICV_EV_ACTIVATE, 0, "inhibit cleared: KVM_REQ_APICV_UPDATE"},
+    {APICV_EV_INJECT, 0, "APICv activated; 236 re-injected via VM_ENTRY_INTR_INFO"},
+    {APICV_EV_ENTRY, 0, "VM entry delivers 236 (legacy injection)"},
+    {APICV_EV_EOI, 0, "guest EOI for 236, virtualized: the CPU clears vISR[SVI]"},
+    {APICV_EV_RAISE, 236, "next timer tick: posted, 236"},
+    {APICV_EV_RAISE, 37, "another interrupt: posted, 37"},
 };
 
 static const struct apicv_scenario_step scenario3[] = {
-	{APICV_EV_RAISE, 236, "timer vector 236 raised, APICv inhibited: IRR, KVM_REQ_EVENT"},
-	{APICV_EV_INJECT, 0, "kvm_check_and_inject_events: IRR->ISR, VM_ENTRY_INTR_INFO = 236"},
-	{APICV_EV_ENTRY, 0, "VM entry injects 236"},
-	{APICV_EV_NESTED_ENTRY, 0, "L1 (handling 236) executes VMLAUNCH: vmcs02 loaded"},
-	{APICV_EV_ENTRY, 0, "VM entry into L2"},
-	{APICV_EV_EXIT, 0, "L2 exits to L0"},
-	{APICV_EV_ACTIVATE, 0, "inhibit cleared while L2 is active"},
-	{APICV_EV_INJECT, 0, "__kvm_vcpu_update_apicv in guest mode: vmcs01 updates deferred"},
-	{APICV_EV_ENTRY, 0, "VM entry into L2"},
-	{APICV_EV_NESTED_EXIT, 0, "L2 exits to L1: __nested_vmx_vmexit applies the deferrals"},
-	{APICV_EV_INJECT, 0, "pending requests (KVM_REQ_APICV_UPDATE with request)"},
-	{APICV_EV_ENTRY, 0, "VM entry into L1"},
-	{APICV_EV_EOI, 0, "L1 EOI for 236"},
-	{APICV_EV_RAISE, 236, "next timer tick, 236"},
-	{APICV_EV_RAISE, 37, "another interrupt, 37"},
+    {APICV_EV_RAISE, 236, "timer vector 236 raised, APICv inhibited: IRR, KVM_REQ_EVENT"},
+    {APICV_EV_INJECT, 0, "kvm_check_and_inject_events: IRR->ISR, VM_ENTRY_INTR_INFO = 236"},
+    {APICV_EV_ENTRY, 0, "VM entry injects 236"},
+    {APICV_EV_NESTED_ENTRY, 0, "L1 (handling 236) executes VMLAUNCH: vmcs02 loaded"},
+    {APICV_EV_ENTRY, 0, "VM entry into L2"},
+    {APICV_EV_EXIT, 0, "L2 exits to L0"},
+    {APICV_EV_ACTIVATE, 0, "inhibit cleared while L2 is active"},
+    {APICV_EV_INJECT, 0, "__kvm_vcpu_update_apicv in guest mode: vmcs01 updates deferred"},
+    {APICV_EV_ENTRY, 0, "VM entry into L2"},
+    {APICV_EV_NESTED_EXIT, 0, "L2 exits to L1: __nested_vmx_vmexit applies the deferrals"},
+    {APICV_EV_INJECT, 0, "pending requests (KVM_REQ_APICV_UPDATE with request)"},
+    {APICV_EV_ENTRY, 0, "VM entry into L1"},
+    {APICV_EV_EOI, 0, "L1 EOI for 236"},
+    {APICV_EV_RAISE, 236, "next timer tick, 236"},
+    {APICV_EV_RAISE, 37, "another interrupt, 37"},
 };
 
 int apicv_scenario(int n, const struct apicv_scenario_step **steps, int *nr)
@@ -467,30 +467,32 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: kvmsim apicv scenario1|scenario2|scenario3 [OPTIONS]\n"
-		"       kvmsim apicv explore [OPTIONS] [--depth N] [--vectors LIST] [--no-nested]\n"
-		"                            [--apicv-on] [--eoi-exit V]\n\n"
-		"VMX APICv runtime activation and SVI (\"KVM: VMX: configure SVI during runtime\n"
-		"APICv activation\"). scenario1/2 replay the changelog's two scenarios and print\n"
-		"the LAPIC after each step as QEMU's `info lapic` does; scenario3 (alias nested)\n"
-		"activates APICv while L2 runs. explore checks every interleaving of the model's\n"
-		"events up to --depth (default 12) against: ISR = vectors the guest handles + the\n"
-		"one being injected, and, from every state, that letting the guest EOI everything\n"
-		"leaves ISR and IRR empty with no vector lost.\n\n"
-		"options:\n"
-		"  --fix none|v2|sean          [kvm] apicv_svi_fix (default none)\n"
-		"  --scenario FILE             read [kvm] apicv_svi_fix / apicv_nested_refresh\n"
-		"  --set kvm.KEY=VALUE         set one of those two keys\n"
-		"  --nested-refresh request|direct\n"
-		"                              [kvm] apicv_nested_refresh (default request = v6.18)\n"
-		"  --depth N                   explorer depth, 0..%d (default 12)\n"
-		"  --vectors LIST              vectors raised by the explorer (default 236,37)\n"
-		"  --no-nested                 leave nested entry/exit out of the explorer\n"
-		"  --apicv-on                  start with APICv active (default: inhibited)\n"
-		"  --eoi-exit V                set vector V in the EOI-exit bitmap (EOI-induced exits)\n"
-		"  --json                      machine-readable output\n",
-		APICV_MAX_DEPTH);
+	fprintf(
+	    f,
+	    "usage: kvmsim apicv scenario1|scenario2|scenario3 [OPTIONS]\n"
+	    "       kvmsim apicv explore [OPTIONS] [--depth N] [--vectors LIST] [--no-nested]\n"
+	    "                            [--apicv-on] [--eoi-exit V]\n\n"
+	    "VMX APICv runtime activation and SVI (\"KVM: VMX: configure SVI during runtime\n"
+	    "APICv activation\"). scenario1/2 replay the changelog's two scenarios and print\n"
+	    "the LAPIC after each step as QEMU's `info lapic` does; scenario3 (alias nested)\n"
+	    "activates APICv while L2 runs. explore checks every interleaving of the model's\n"
+	    "events up to --depth (default 12) against: ISR = vectors the guest handles + the\n"
+	    "one being injected, and, from every state, that letting the guest EOI everything\n"
+	    "leaves ISR and IRR empty with no vector lost.\n\n"
+	    "options:\n"
+	    "  --fix none|v2|sean          [kvm] apicv_svi_fix (default none)\n"
+	    "  --scenario FILE             read [kvm] apicv_svi_fix / apicv_nested_refresh\n"
+	    "  --set kvm.KEY=VALUE         set one of those two keys\n"
+	    "  --nested-refresh request|direct\n"
+	    "                              [kvm] apicv_nested_refresh (default request = v6.18)\n"
+	    "  --depth N                   explorer depth, 0..%d (default 12)\n"
+	    "  --vectors LIST              vectors raised by the explorer (default 236,37)\n"
+	    "  --no-nested                 leave nested entry/exit out of the explorer\n"
+	    "  --apicv-on                  start with APICv active (default: inhibited)\n"
+	    "  --eoi-exit V                set vector V in the EOI-exit bitmap (EOI-induced "
+	    "exits)\n"
+	    "  --json                      machine-readable output\n",
+	    APICV_MAX_DEPTH);
 }
 
 static void json_vecs(struct json *j, const char *key, const u32 *bm)
@@ -540,8 +542,8 @@ static int set_kvm_key(struct opts *o, const char *key, const char *val, char *e
 		}
 	} else if (!strcmp(key, "apicv_nested_refresh")) {
 		if (apicv_parse_nested_refresh(val, &o->refresh)) {
-			snprintf(err, n, "kvm.apicv_nested_refresh: '%s': expected request or direct",
-				 val);
+			snprintf(err, n,
+				 "kvm.apicv_nested_refresh: '%s': expected request or direct", val);
 			return -EINVAL;
 		}
 	}
@@ -636,7 +638,8 @@ static int run_scenario(int n, const struct opts *o)
 		printf("\nstep %d: %s", i + 1, apicv_event_names[steps[i].ev]);
 		if (steps[i].ev == APICV_EV_RAISE)
 			printf(" %u", steps[i].vector);
-		printf(" -- %s%s\n", steps[i].what, r ? " [not enabled in this state: skipped]" : "");
+		printf(" -- %s%s\n", steps[i].what,
+		       r ? " [not enabled in this state: skipped]" : "");
 		vmx_apicv_dump(stdout, v);
 		if (!ok)
 			printf("!! ISR does not match the vectors the guest is handling\n");
@@ -663,9 +666,11 @@ static int run_scenario(int n, const struct opts *o)
 			printf(" %s", apicv_event_names[tr[i].ev]);
 		printf("\nfinal\n");
 		vmx_apicv_dump(stdout, v);
-		printf("\nresult: %s\n", viol == APICV_OK ? "clean: ISR and IRR empty, nothing lost"
-			: viol == APICV_VIOLATION_LOST ? "vector-never-delivered: IRR never drains"
-			: "stuck-isr: an ISR bit the guest EOI'd is still set");
+		printf("\nresult: %s\n",
+		       viol == APICV_OK ? "clean: ISR and IRR empty, nothing lost"
+		       : viol == APICV_VIOLATION_LOST
+			   ? "vector-never-delivered: IRR never drains"
+			   : "stuck-isr: an ISR bit the guest EOI'd is still set");
 	}
 	free(v);
 	return 0;
@@ -807,7 +812,7 @@ static int cmd_apicv(int argc, char **argv)
 		bool needs = !strcmp(a, "--fix") || !strcmp(a, "--nested-refresh") ||
 			     !strcmp(a, "--scenario") || !strcmp(a, "--set") ||
 			     (!scen && (!strcmp(a, "--depth") || !strcmp(a, "--vectors") ||
-				      !strcmp(a, "--eoi-exit")));
+					!strcmp(a, "--eoi-exit")));
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -822,14 +827,17 @@ static int cmd_apicv(int argc, char **argv)
 		}
 		if (!strcmp(a, "--fix")) {
 			if (apicv_parse_fix(val, &o.fix)) {
-				fprintf(stderr, "kvmsim apicv: --fix '%s': expected none, v2 or sean\n",
+				fprintf(stderr,
+					"kvmsim apicv: --fix '%s': expected none, v2 or sean\n",
 					val);
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--nested-refresh")) {
 			if (apicv_parse_nested_refresh(val, &o.refresh)) {
-				fprintf(stderr, "kvmsim apicv: --nested-refresh '%s': expected request "
-						"or direct\n", val);
+				fprintf(stderr,
+					"kvmsim apicv: --nested-refresh '%s': expected request "
+					"or direct\n",
+					val);
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--scenario")) {
@@ -849,8 +857,8 @@ static int cmd_apicv(int argc, char **argv)
 			char err[160];
 
 			if (strncmp(val, "kvm.", 4) || !strchr(val, '=')) {
-				fprintf(stderr, "kvmsim apicv: --set '%s': expected kvm.KEY=VALUE\n",
-					val);
+				fprintf(stderr,
+					"kvmsim apicv: --set '%s': expected kvm.KEY=VALUE\n", val);
 				return EXIT_USAGE;
 			} else {
 				char key[64];
@@ -858,13 +866,16 @@ static int cmd_apicv(int argc, char **argv)
 				size_t kl = (size_t)(eq - val - 4);
 
 				if (kl >= sizeof(key)) {
-					fprintf(stderr, "kvmsim apicv: --set '%s': key too long\n", val);
+					fprintf(stderr, "kvmsim apicv: --set '%s': key too long\n",
+						val);
 					return EXIT_USAGE;
 				}
 				memcpy(key, val + 4, kl);
 				key[kl] = 0;
-				if (strcmp(key, "apicv_svi_fix") && strcmp(key, "apicv_nested_refresh")) {
-					fprintf(stderr, "kvmsim apicv: --set '%s': unknown key kvm.%s\n",
+				if (strcmp(key, "apicv_svi_fix") &&
+				    strcmp(key, "apicv_nested_refresh")) {
+					fprintf(stderr,
+						"kvmsim apicv: --set '%s': unknown key kvm.%s\n",
 						val, key);
 					return EXIT_USAGE;
 				}
@@ -886,17 +897,20 @@ static int cmd_apicv(int argc, char **argv)
 			o.depth = (int)d;
 		} else if (!scen && !strcmp(a, "--vectors")) {
 			if (parse_vectors(val, &o)) {
-				fprintf(stderr, "kvmsim apicv: --vectors '%s': expected 1..%d distinct "
-						"vectors 16..255, comma-separated\n", val,
-					APICV_MAX_VECTORS);
+				fprintf(stderr,
+					"kvmsim apicv: --vectors '%s': expected 1..%d distinct "
+					"vectors 16..255, comma-separated\n",
+					val, APICV_MAX_VECTORS);
 				return EXIT_USAGE;
 			}
 		} else if (!scen && !strcmp(a, "--eoi-exit")) {
 			u64 e;
 
 			if (parse_u64(val, &e) || e < 16 || e > 255) {
-				fprintf(stderr, "kvmsim apicv: --eoi-exit '%s': expected a vector "
-						"16..255\n", val);
+				fprintf(stderr,
+					"kvmsim apicv: --eoi-exit '%s': expected a vector "
+					"16..255\n",
+					val);
 				return EXIT_USAGE;
 			}
 			o.eoi_exit = (int)e;

@@ -690,8 +690,8 @@ int kvm_irq_delivery_to_apic(struct kvm_apic_map *map, struct kvm_lapic *src,
 		}
 	}
 	if (dest_vcpus != 0) {
-		int idx = kvm_vector_to_index(irq->vector, dest_vcpus, dest_vcpu_bitmap,
-					      map->nr_vcpus);
+		int idx =
+		    kvm_vector_to_index(irq->vector, dest_vcpus, dest_vcpu_bitmap, map->nr_vcpus);
 		lowest = map->apic[idx];
 	}
 	if (lowest)

@@ -15,16 +15,16 @@
 #include "kvmsim/apicv.h"
 
 const char *const apicv_event_names[APICV_EV_NR] = {
-	[APICV_EV_RAISE] = "raise",
-	[APICV_EV_INJECT] = "inject",
-	[APICV_EV_ENTRY] = "vm-entry",
-	[APICV_EV_EXIT_BEFORE_DELIVERY] = "vm-exit-before-delivery",
-	[APICV_EV_EXIT] = "vm-exit",
-	[APICV_EV_EOI] = "guest-eoi",
-	[APICV_EV_ACTIVATE] = "apicv-activate",
-	[APICV_EV_DEACTIVATE] = "apicv-deactivate",
-	[APICV_EV_NESTED_ENTRY] = "nested-entry",
-	[APICV_EV_NESTED_EXIT] = "nested-exit",
+    [APICV_EV_RAISE] = "raise",
+    [APICV_EV_INJECT] = "inject",
+    [APICV_EV_ENTRY] = "vm-entry",
+    [APICV_EV_EXIT_BEFORE_DELIVERY] = "vm-exit-before-delivery",
+    [APICV_EV_EXIT] = "vm-exit",
+    [APICV_EV_EOI] = "guest-eoi",
+    [APICV_EV_ACTIVATE] = "apicv-activate",
+    [APICV_EV_DEACTIVATE] = "apicv-deactivate",
+    [APICV_EV_NESTED_ENTRY] = "nested-entry",
+    [APICV_EV_NESTED_EXIT] = "nested-exit",
 };
 
 static struct vmx_apicv_vcpu *to_vmx(struct kvm_lapic *apic)
@@ -280,10 +280,10 @@ static int vmx_deliver_interrupt(struct kvm_lapic *apic, int delivery_mode, int 
 }
 
 static const struct kvm_apic_hw_ops vmx_apicv_ops = {
-	.hwapic_isr_update = vmx_hwapic_isr_update,
-	.sync_pir_to_irr = vmx_sync_pir_to_irr,
-	.deliver_interrupt = vmx_deliver_interrupt,
-	.is_guest_mode = vmx_is_guest_mode,
+    .hwapic_isr_update = vmx_hwapic_isr_update,
+    .sync_pir_to_irr = vmx_sync_pir_to_irr,
+    .deliver_interrupt = vmx_deliver_interrupt,
+    .is_guest_mode = vmx_is_guest_mode,
 };
 
 /*
@@ -302,11 +302,11 @@ void vmx_refresh_apicv_exec_ctrl(struct vmx_apicv_vcpu *v)
 	if (v->apic.apicv_active) {
 		v->vmcs01.pin_based_exec_ctrl |= PIN_BASED_POSTED_INTR;
 		v->vmcs01.secondary_exec_ctrl |=
-			SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
+		    SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
 	} else {
 		v->vmcs01.pin_based_exec_ctrl &= ~PIN_BASED_POSTED_INTR;
 		v->vmcs01.secondary_exec_ctrl &=
-			~(SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
+		    ~(SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 	}
 	if (v->fix == APICV_SVI_FIX_SEAN && v->apic.apicv_active)
 		kvm_apic_update_hwapic_isr(&v->apic);
@@ -327,7 +327,7 @@ void vmx_load_eoi_exitmap(struct vmx_apicv_vcpu *v, const u64 *eoi_exit_bitmap)
 static void vmx_inject_irq(struct vmx_apicv_vcpu *v, bool reinjected)
 {
 	loaded_vmcs(v)->vm_entry_intr_info =
-		v->interrupt.nr | INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR;
+	    v->interrupt.nr | INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR;
 }
 
 /* kvm_queue_interrupt() (x86.h) */
@@ -607,13 +607,13 @@ static void vcpu_enter_guest_entry(struct vmx_apicv_vcpu *v)
 static int raise_irq(struct vmx_apicv_vcpu *v, int vector)
 {
 	struct kvm_lapic_irq irq = {
-		.vector = (u32)vector,
-		.delivery_mode = APIC_DM_FIXED,
-		.dest_mode = APIC_DEST_PHYSICAL,
-		.level = true,
-		.trig_mode = 0,
-		.shorthand = APIC_DEST_NOSHORT,
-		.dest_id = v->apic.id,
+	    .vector = (u32)vector,
+	    .delivery_mode = APIC_DM_FIXED,
+	    .dest_mode = APIC_DEST_PHYSICAL,
+	    .level = true,
+	    .trig_mode = 0,
+	    .shorthand = APIC_DEST_NOSHORT,
+	    .dest_id = v->apic.id,
 	};
 
 	if (vector < 16 || vector > 255)
@@ -658,7 +658,8 @@ int vmx_apicv_step(struct vmx_apicv_vcpu *v, enum apicv_event ev, int vector)
 		if (!v->running || !v->delivering)
 			return -EAGAIN;
 		v->delivering = false;
-		vmx_vcpu_exit(v, v->delivering_vec | VECTORING_INFO_VALID_MASK | INTR_TYPE_EXT_INTR);
+		vmx_vcpu_exit(v,
+			      v->delivering_vec | VECTORING_INFO_VALID_MASK | INTR_TYPE_EXT_INTR);
 		return 0;
 	case APICV_EV_EXIT:
 		if (!v->running)

@@ -213,8 +213,7 @@ static void test_scenario3_nested(void **state)
 	free(v);
 }
 
-static void explore(int fix, int refresh, int depth, bool nested,
-		    struct apicv_explore_result *r)
+static void explore(int fix, int refresh, int depth, bool nested, struct apicv_explore_result *r)
 {
 	struct apicv_explore_opts o;
 
@@ -378,17 +377,17 @@ static void test_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scenarios_1_2),
-		cmocka_unit_test(test_scenario2_requeue),
-		cmocka_unit_test(test_eoi_virtualization_stale_svi),
-		cmocka_unit_test(test_nested_deferral),
-		cmocka_unit_test(test_scenario3_nested),
-		cmocka_unit_test(test_explore_none_finds_stuck_isr),
-		cmocka_unit_test(test_explore_fixes_clean),
-		cmocka_unit_test(test_explore_exhaustive),
-		cmocka_unit_test(test_explore_nested_request),
-		cmocka_unit_test(test_random_walks),
-		cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_scenarios_1_2),
+	    cmocka_unit_test(test_scenario2_requeue),
+	    cmocka_unit_test(test_eoi_virtualization_stale_svi),
+	    cmocka_unit_test(test_nested_deferral),
+	    cmocka_unit_test(test_scenario3_nested),
+	    cmocka_unit_test(test_explore_none_finds_stuck_isr),
+	    cmocka_unit_test(test_explore_fixes_clean),
+	    cmocka_unit_test(test_explore_exhaustive),
+	    cmocka_unit_test(test_explore_nested_request),
+	    cmocka_unit_test(test_random_walks),
+	    cmocka_unit_test(test_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

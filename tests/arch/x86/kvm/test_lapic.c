@@ -45,9 +45,13 @@ static void vm_init(struct vm *vm, int n, bool apicv)
 
 static struct kvm_lapic_irq fixed(u32 vector, u32 dest, u16 dest_mode, u32 shorthand)
 {
-	return (struct kvm_lapic_irq){.vector = vector, .delivery_mode = APIC_DM_FIXED,
-				      .dest_mode = dest_mode, .level = true, .trig_mode = 0,
-				      .shorthand = shorthand, .dest_id = dest};
+	return (struct kvm_lapic_irq){.vector = vector,
+				      .delivery_mode = APIC_DM_FIXED,
+				      .dest_mode = dest_mode,
+				      .level = true,
+				      .trig_mode = 0,
+				      .shorthand = shorthand,
+				      .dest_id = dest};
 }
 
 /* apic_find_highest_vector() equals a naive scan from 255 down, on random bitmaps. */
@@ -123,8 +127,8 @@ static void test_inject_eoi_property(void **state)
 		vm_init(&vm, 1, false);
 		for (int k = 1 + rnd() % 6; k > 0; k--) {
 			int v = 32 + (int)(rnd() % 224);
-			struct kvm_lapic_irq irq = fixed((u32)v, 0, APIC_DEST_PHYSICAL,
-							 APIC_DEST_NOSHORT);
+			struct kvm_lapic_irq irq =
+			    fixed((u32)v, 0, APIC_DEST_PHYSICAL, APIC_DEST_NOSHORT);
 
 			assert_int_equal(kvm_irq_delivery_to_apic(&vm.map, NULL, &irq, NULL), 1);
 			if (!raised[v])
@@ -164,8 +168,8 @@ static void test_inject_eoi_property(void **state)
  * 0xFF broadcast; logical flat = (LDR[31:24] & MDA) != 0; logical cluster = same high
  * nibble and low nibbles intersect; shorthands self / all-including / all-excluding.
  */
-static bool oracle_match(const struct kvm_lapic *t, const struct kvm_lapic *src, u32 sh,
-			 u32 dest, u16 mode)
+static bool oracle_match(const struct kvm_lapic *t, const struct kvm_lapic *src, u32 sh, u32 dest,
+			 u16 mode)
 {
 	u32 lid = t->ldr >> 24;
 
@@ -215,8 +219,9 @@ static void test_destination_property(void **state)
 		for (int i = 0; i < NV; i++) {
 			bool m = oracle_match(&vm.apic[i], &vm.apic[src], sh, dest, mode);
 
-			assert_int_equal(kvm_apic_match_dest(&vm.apic[i], &vm.apic[src], (int)sh,
-							     dest, mode), m);
+			assert_int_equal(
+			    kvm_apic_match_dest(&vm.apic[i], &vm.apic[src], (int)sh, dest, mode),
+			    m);
 			assert_int_equal(apic_test_vector(0x40, vm.apic[i].irr), m);
 			expect += m;
 		}
@@ -237,8 +242,8 @@ static void test_x2apic_destinations(void **state)
 		kvm_lapic_set_x2apic(&vm.apic[i], true);
 	/* vCPU 5: LDR = (0 << 16) | 1 << 5 = 0x20; logical dest 0x00000024 hits 2 and 5 */
 	assert_int_equal(vm.apic[5].ldr, 0x20);
-	assert_int_equal(kvm_x2apic_icr_write(&vm.apic[0], (0x24ull << 32) | APIC_DEST_LOGICAL |
-								   0x50, &out), 0);
+	assert_int_equal(
+	    kvm_x2apic_icr_write(&vm.apic[0], (0x24ull << 32) | APIC_DEST_LOGICAL | 0x50, &out), 0);
 	assert_int_equal(out.nr, 2);
 	assert_int_equal(out.vcpu[0], 2);
 	assert_int_equal(out.vcpu[1], 5);
@@ -468,15 +473,15 @@ static void test_accept_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_highest_vector_property),
-		cmocka_unit_test(test_ppr_and_deliverability_property),
-		cmocka_unit_test(test_inject_eoi_property),
-		cmocka_unit_test(test_destination_property),
-		cmocka_unit_test(test_x2apic_destinations),
-		cmocka_unit_test(test_lowest_priority),
-		cmocka_unit_test(test_posted_vs_exit),
-		cmocka_unit_test(test_hooks),
-		cmocka_unit_test(test_accept_rules),
+	    cmocka_unit_test(test_highest_vector_property),
+	    cmocka_unit_test(test_ppr_and_deliverability_property),
+	    cmocka_unit_test(test_inject_eoi_property),
+	    cmocka_unit_test(test_destination_property),
+	    cmocka_unit_test(test_x2apic_destinations),
+	    cmocka_unit_test(test_lowest_priority),
+	    cmocka_unit_test(test_posted_vs_exit),
+	    cmocka_unit_test(test_hooks),
+	    cmocka_unit_test(test_accept_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
