@@ -396,6 +396,19 @@ static void test_hooks(void **state)
 	kvm_lapic_reg_write(&vm.apic[1], APIC_ICR, APIC_DEST_LOGICAL | 0xfc, NULL);
 	irq = fixed(0xfb, 3, APIC_DEST_PHYSICAL, APIC_DEST_NOSHORT);
 	kvm_irq_delivery_to_apic(&vm.map, NULL, &irq, NULL);
+	/* all-but-self that only vCPU 0 accepts (2 and 3 software-disabled): one target,
+	 * but a shorthand, so not tracked */
+	kvm_lapic_reg_write(&vm.apic[2], APIC_SPIV, 0xff, NULL);
+	kvm_lapic_reg_write(&vm.apic[3], APIC_SPIV, 0xff, NULL);
+	{
+		struct kvm_apic_delivery out;
+
+		kvm_lapic_reg_write(&vm.apic[1], APIC_ICR, APIC_DEST_ALLBUT | 0xfa, &out);
+		assert_int_equal(out.nr, 1);
+		assert_int_equal(out.vcpu[0], 0);
+	}
+	kvm_lapic_reg_write(&vm.apic[2], APIC_SPIV, 0x1ff, NULL);
+	kvm_lapic_reg_write(&vm.apic[3], APIC_SPIV, 0x1ff, NULL);
 	assert_int_equal(h.ipis, 1);
 	assert_int_equal(vm.apic[3].nmi_pending, 1);
 
