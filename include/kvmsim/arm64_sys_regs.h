@@ -24,8 +24,8 @@
 #define CRn_shift 12
 #define CRm_shift 8
 #define Op2_shift 5
-#define sys_reg(op0, op1, crn, crm, op2)                                                   \
-	(((u32)(op0) << Op0_shift) | ((u32)(op1) << Op1_shift) | ((u32)(crn) << CRn_shift) | \
+#define sys_reg(op0, op1, crn, crm, op2)                                                           \
+	(((u32)(op0) << Op0_shift) | ((u32)(op1) << Op1_shift) | ((u32)(crn) << CRn_shift) |       \
 	 ((u32)(crm) << CRm_shift) | ((u32)(op2) << Op2_shift))
 #define sys_reg_Op0(id) (((id) >> Op0_shift) & 0x3)
 #define sys_reg_Op1(id) (((id) >> Op1_shift) & 0x7)
@@ -33,35 +33,35 @@
 #define sys_reg_CRm(id) (((id) >> CRm_shift) & 0xf)
 #define sys_reg_Op2(id) (((id) >> Op2_shift) & 0x7)
 
-#define SYS_MIDR_EL1 sys_reg(3, 0, 0, 0, 0)
-#define SYS_REVIDR_EL1 sys_reg(3, 0, 0, 0, 6)
-#define SYS_ID_PFR0_EL1 sys_reg(3, 0, 0, 1, 0)
-#define SYS_ID_PFR1_EL1 sys_reg(3, 0, 0, 1, 1)
-#define SYS_ID_AA64PFR0_EL1 sys_reg(3, 0, 0, 4, 0)
-#define SYS_ID_AA64PFR1_EL1 sys_reg(3, 0, 0, 4, 1)
-#define SYS_ID_AA64PFR2_EL1 sys_reg(3, 0, 0, 4, 2)
-#define SYS_ID_AA64DFR0_EL1 sys_reg(3, 0, 0, 5, 0)
+#define SYS_MIDR_EL1	     sys_reg(3, 0, 0, 0, 0)
+#define SYS_REVIDR_EL1	     sys_reg(3, 0, 0, 0, 6)
+#define SYS_ID_PFR0_EL1	     sys_reg(3, 0, 0, 1, 0)
+#define SYS_ID_PFR1_EL1	     sys_reg(3, 0, 0, 1, 1)
+#define SYS_ID_AA64PFR0_EL1  sys_reg(3, 0, 0, 4, 0)
+#define SYS_ID_AA64PFR1_EL1  sys_reg(3, 0, 0, 4, 1)
+#define SYS_ID_AA64PFR2_EL1  sys_reg(3, 0, 0, 4, 2)
+#define SYS_ID_AA64DFR0_EL1  sys_reg(3, 0, 0, 5, 0)
 #define SYS_ID_AA64ISAR0_EL1 sys_reg(3, 0, 0, 6, 0)
 #define SYS_ID_AA64MMFR0_EL1 sys_reg(3, 0, 0, 7, 0)
-#define SYS_AIDR_EL1 sys_reg(3, 1, 0, 0, 7)
-#define SYS_CTR_EL0 sys_reg(3, 3, 0, 0, 1)
+#define SYS_AIDR_EL1	     sys_reg(3, 1, 0, 0, 7)
+#define SYS_CTR_EL0	     sys_reg(3, 3, 0, 0, 1)
 /* A register outside __vm_id_reg()'s space (for the WARN + NULL path). */
 #define SYS_SCTLR_EL1 sys_reg(3, 0, 1, 0, 0)
 
 /* GIC fields (arch/arm64/tools/sysreg): ID_AA64PFR0_EL1.GIC [27:24], ID_PFR1_EL1.GIC [31:28] */
-#define ID_AA64PFR0_EL1_GIC GENMASK_ULL(27, 24)
+#define ID_AA64PFR0_EL1_GIC	  GENMASK_ULL(27, 24)
 #define ID_AA64PFR0_EL1_GIC_SHIFT 24
-#define ID_AA64PFR0_EL1_GIC_IMP 1ull /* GICv3/v4 system-register CPU interface */
-#define ID_PFR1_EL1_GIC GENMASK_ULL(31, 28)
-#define ID_PFR1_EL1_GIC_SHIFT 28
-#define ID_PFR1_EL1_GIC_GICv3 1ull
+#define ID_AA64PFR0_EL1_GIC_IMP	  1ull /* GICv3/v4 system-register CPU interface */
+#define ID_PFR1_EL1_GIC		  GENMASK_ULL(31, 28)
+#define ID_PFR1_EL1_GIC_SHIFT	  28
+#define ID_PFR1_EL1_GIC_GICv3	  1ull
 
 /* arch/arm64/include/asm/kvm_host.h: the ID space sys_reg(3, 0, 0, 1..7, 0..7) */
-#define IDREG_IDX(id) (((sys_reg_CRm(id) - 1) << 3) | sys_reg_Op2(id))
+#define IDREG_IDX(id)	   (((sys_reg_CRm(id) - 1) << 3) | sys_reg_Op2(id))
 #define KVM_ARM_ID_REG_NUM (IDREG_IDX(sys_reg(3, 0, 0, 7, 7)) + 1)
 
 /* kvm->arch.flags bits (the values are the model's; the kernel's are an enum) */
-#define KVM_ARCH_FLAG_HAS_RAN_ONCE 0
+#define KVM_ARCH_FLAG_HAS_RAN_ONCE	  0
 #define KVM_ARCH_FLAG_ID_REGS_INITIALIZED 1
 
 /* vCPU requests */
@@ -75,11 +75,12 @@
 #define ARM64_KVM_REG_X0 0x80000000u
 
 #define ARM64_KVM_MAX_VCPUS 512
-#define ARM64_KVM_LOG_MAX 32
+#define ARM64_KVM_LOG_MAX   32
 
 /* Which kvm_finalize_sys_regs() to run. */
 enum kvm_arm64_finalize_variant {
-	/* 5cb57a1aff755: clear GIC unless GICv3 host && in-kernel vGICv3; direct id_regs[] writes */
+	/* 5cb57a1aff755: clear GIC unless GICv3 host && in-kernel vGICv3; direct id_regs[] writes
+	 */
 	KVM_ARM64_FINALIZE_5CB57A1,
 	/* 50e7cce81b9b2: clear GIC if !irqchip_in_kernel via kvm_set_vm_id_reg() (the bug) */
 	KVM_ARM64_FINALIZE_50E7CCE,
@@ -148,22 +149,22 @@ struct arm64_kvm {
 	unsigned int log_nr;
 	struct arm64_kvm_log log[ARM64_KVM_LOG_MAX];
 	/* model counters */
-	unsigned int finalize_calls;	/* kvm_finalize_sys_regs() entered */
-	unsigned int gic_clear_writes;	/* GIC-clearing writes attempted */
+	unsigned int finalize_calls;   /* kvm_finalize_sys_regs() entered */
+	unsigned int gic_clear_writes; /* GIC-clearing writes attempted */
 };
 
 struct arm64_kvm_vcpu {
 	struct arm64_kvm *kvm;
 	int vcpu_idx;
-	int pid; /* 0 = NULL: vcpu_has_run_once() is !!vcpu->pid */
+	int pid;	  /* 0 = NULL: vcpu_has_run_once() is !!vcpu->pid */
 	bool initialized; /* VCPU_INITIALIZED (KVM_ARM_VCPU_INIT) */
 	bool sve;	  /* KVM_ARM_VCPU_SVE requested: needs KVM_ARM_VCPU_FINALIZE */
 	bool finalized;
 	bool has_nv;
 	unsigned long requests;
 	u64 x0;
-	u64 pvtime_ipa; /* KVM_ARM_VCPU_PVTIME_IPA, 0 = unset */
-	unsigned int runs; /* successful KVM_RUN */
+	u64 pvtime_ipa;		     /* KVM_ARM_VCPU_PVTIME_IPA, 0 = unset */
+	unsigned int runs;	     /* successful KVM_RUN */
 	unsigned int first_run_done; /* kvm_arch_vcpu_run_pid_change() completed the once path */
 };
 
@@ -212,11 +213,11 @@ void arm64_kvm_warn_on_once(struct arm64_kvm *kvm, bool *once, const char *where
 /* ---- the reported scenario: tools/testing/selftests/kvm/steal_time.c on arm64 ---- */
 
 struct arm64_steal_time_cfg {
-	int nr_vcpus;		/* NR_VCPUS (the selftest uses 4) */
-	bool vgic_v3;		/* false: userspace irqchip, as the selftest */
+	int nr_vcpus; /* NR_VCPUS (the selftest uses 4) */
+	bool vgic_v3; /* false: userspace irqchip, as the selftest */
 	enum kvm_arm64_finalize_variant variant;
 	const struct arm64_host_cpu *host;
-	int runs_per_vcpu;	/* the selftest runs each vCPU 3 times */
+	int runs_per_vcpu; /* the selftest runs each vCPU 3 times */
 };
 
 #define ARM64_STEAL_TIME_MAX_STEPS 256
@@ -229,8 +230,8 @@ struct arm64_steal_time_step {
 };
 
 struct arm64_steal_time_result {
-	bool passed;	     /* every ioctl returned 0 */
-	int failed_step;     /* index of the first failing ioctl, -1 if none */
+	bool passed;	 /* every ioctl returned 0 */
+	int failed_step; /* index of the first failing ioctl, -1 if none */
 	int failed_vcpu;
 	int failed_rc;
 	bool vm_bugged;

@@ -25,8 +25,8 @@
 #endif
 
 #define S390_PAGE_SHIFT 12
-#define S390_PAGE_SIZE (1ull << S390_PAGE_SHIFT)
-#define S390_PAGE_MASK (~(S390_PAGE_SIZE - 1))
+#define S390_PAGE_SIZE	(1ull << S390_PAGE_SHIFT)
+#define S390_PAGE_MASK	(~(S390_PAGE_SIZE - 1))
 
 typedef u64 gpa_t;
 typedef u64 hpa_t;
@@ -36,9 +36,9 @@ typedef u64 hpa_t;
 #define KVM_S390_BSCA_CPU_SLOTS 64
 #define KVM_S390_ESCA_CPU_SLOTS 248
 #define KVM_S390_MAX_VSIE_VCPUS 256
-#define KVM_S390_MAX_SCA_PAGES 5
-#define SIGP_CTRL_C 0x80
-#define SIGP_CTRL_SCN_MASK 0x3f
+#define KVM_S390_MAX_SCA_PAGES	5
+#define SIGP_CTRL_C		0x80
+#define SIGP_CTRL_SCN_MASK	0x3f
 
 union ipte_control {
 	u64 val; /* k:1 kh:31 kg:32, MSB first */
@@ -130,111 +130,111 @@ struct ssca_block {
 /* cpuflags */
 #define CPUSTAT_STOPPED 0x80000000u
 #define CPUSTAT_RUNNING 0x00800000u
-#define CPUSTAT_ZARCH 0x00000800u
+#define CPUSTAT_ZARCH	0x00000800u
 
-#define ECA_SIGPI 0x10000000u
-#define ECB_SRSI 0x04
-#define ECB2_ESCA 0x04
+#define ECA_SIGPI	0x10000000u
+#define ECB_SRSI	0x04
+#define ECB2_ESCA	0x04
 #define ESCA_SCAOL_MASK ~0x3fU
 
-#define ICPT_INST 0x04
+#define ICPT_INST     0x04
 #define ICPT_VALIDITY 0x20
 
 /* struct kvm_s390_sie_block: 512 bytes, 512-aligned, packed (pp sits at 0x1de) */
 struct kvm_s390_sie_block {
-	u32 cpuflags;	     /* 0x0000 atomic_t */
-	u32 prefix_ibc;	     /* 0x0004 :1 prefix:18 :1 ibc:12 (one word in the model) */
-	u8 reserved08[4];    /* 0x0008 */
-	u32 prog0c;	     /* 0x000c */
-	u8 reserved10[16];   /* 0x0010 pv_handle_cpu / pv_handle_config */
-	u32 prog20;	     /* 0x0020 */
-	u8 reserved24[4];    /* 0x0024 */
-	u64 cputm;	     /* 0x0028 */
-	u64 ckc;	     /* 0x0030 */
-	u64 epoch;	     /* 0x0038 */
-	u32 svcc;	     /* 0x0040 */
-	u16 lctl;	     /* 0x0044 */
-	s16 icpua;	     /* 0x0046 */
-	u32 ictl;	     /* 0x0048 */
-	u32 eca;	     /* 0x004c */
-	u8 icptcode;	     /* 0x0050 */
-	u8 icptstatus;	     /* 0x0051 */
-	u16 ihcpu;	     /* 0x0052 */
-	u8 reserved54;	     /* 0x0054 */
-	u8 iictl;	     /* 0x0055 */
-	u16 ipa;	     /* 0x0056 */
-	u32 ipb;	     /* 0x0058 */
-	u32 scaoh;	     /* 0x005c */
-	u8 fpf;		     /* 0x0060 */
-	u8 ecb;		     /* 0x0061 */
-	u8 ecb2;	     /* 0x0062 */
-	u8 ecb3;	     /* 0x0063 */
-	u32 scaol;	     /* 0x0064 */
-	u8 sdf;		     /* 0x0068 */
-	u8 epdx;	     /* 0x0069 */
-	u8 cpnc;	     /* 0x006a */
-	u8 reserved6b;	     /* 0x006b */
-	u32 todpr;	     /* 0x006c */
-	u32 gd;		     /* 0x0070 */
-	u8 reserved74[12];   /* 0x0074 */
-	u64 mso;	     /* 0x0080 */
-	u64 msl;	     /* 0x0088 */
-	u64 gpsw_mask;	     /* 0x0090 psw_t */
-	u64 gpsw_addr;	     /* 0x0098 */
-	u64 gg14;	     /* 0x00a0 */
-	u64 gg15;	     /* 0x00a8 */
-	u8 reservedb0[8];    /* 0x00b0 */
-	u8 hpid;	     /* 0x00b8 */
-	u8 reservedb9[7];    /* 0x00b9 */
-	u64 mcic;	     /* 0x00c0 eiparams / extcpuaddr / eic */
-	u32 reservedc8;	     /* 0x00c8 */
-	u32 edc;	     /* 0x00cc pgmilc / iprcc */
-	u64 faddr;	     /* 0x00d0 dxc / mcn / perc / peratmid */
-	u64 peraddr;	     /* 0x00d8 */
-	u8 eai;		     /* 0x00e0 */
-	u8 peraid;	     /* 0x00e1 */
-	u8 oai;		     /* 0x00e2 */
-	u8 armid;	     /* 0x00e3 */
-	u8 reservede4[4];    /* 0x00e4 */
-	u64 tecmc;	     /* 0x00e8 subchannel_id / subchannel_nr / io_int_parm */
-	u32 io_int_word;     /* 0x00f0 */
-	u8 reservedf4[8];    /* 0x00f4 */
-	u32 crycbd;	     /* 0x00fc */
-	u64 gcr[16];	     /* 0x0100 */
-	u64 gbea;	     /* 0x0180 */
-	u8 reserved188[8];   /* 0x0188 */
-	u64 sdnxo;	     /* 0x0190 */
-	u8 reserved198[8];   /* 0x0198 */
-	u32 fac;	     /* 0x01a0 */
-	u8 reserved1a4[20];  /* 0x01a4 */
-	u64 cbrlo;	     /* 0x01b8 */
-	u64 osda;	     /* 0x01c0 RFC patch 5: original state description address */
-	u32 ecd;	     /* 0x01c8 */
-	u8 reserved1cc[18];  /* 0x01cc */
-	u64 pp;		     /* 0x01de */
-	u8 reserved1e6[2];   /* 0x01e6 */
-	u64 itdba;	     /* 0x01e8 */
-	u64 riccbd;	     /* 0x01f0 */
-	u64 gvrd;	     /* 0x01f8 */
+	u32 cpuflags;	    /* 0x0000 atomic_t */
+	u32 prefix_ibc;	    /* 0x0004 :1 prefix:18 :1 ibc:12 (one word in the model) */
+	u8 reserved08[4];   /* 0x0008 */
+	u32 prog0c;	    /* 0x000c */
+	u8 reserved10[16];  /* 0x0010 pv_handle_cpu / pv_handle_config */
+	u32 prog20;	    /* 0x0020 */
+	u8 reserved24[4];   /* 0x0024 */
+	u64 cputm;	    /* 0x0028 */
+	u64 ckc;	    /* 0x0030 */
+	u64 epoch;	    /* 0x0038 */
+	u32 svcc;	    /* 0x0040 */
+	u16 lctl;	    /* 0x0044 */
+	s16 icpua;	    /* 0x0046 */
+	u32 ictl;	    /* 0x0048 */
+	u32 eca;	    /* 0x004c */
+	u8 icptcode;	    /* 0x0050 */
+	u8 icptstatus;	    /* 0x0051 */
+	u16 ihcpu;	    /* 0x0052 */
+	u8 reserved54;	    /* 0x0054 */
+	u8 iictl;	    /* 0x0055 */
+	u16 ipa;	    /* 0x0056 */
+	u32 ipb;	    /* 0x0058 */
+	u32 scaoh;	    /* 0x005c */
+	u8 fpf;		    /* 0x0060 */
+	u8 ecb;		    /* 0x0061 */
+	u8 ecb2;	    /* 0x0062 */
+	u8 ecb3;	    /* 0x0063 */
+	u32 scaol;	    /* 0x0064 */
+	u8 sdf;		    /* 0x0068 */
+	u8 epdx;	    /* 0x0069 */
+	u8 cpnc;	    /* 0x006a */
+	u8 reserved6b;	    /* 0x006b */
+	u32 todpr;	    /* 0x006c */
+	u32 gd;		    /* 0x0070 */
+	u8 reserved74[12];  /* 0x0074 */
+	u64 mso;	    /* 0x0080 */
+	u64 msl;	    /* 0x0088 */
+	u64 gpsw_mask;	    /* 0x0090 psw_t */
+	u64 gpsw_addr;	    /* 0x0098 */
+	u64 gg14;	    /* 0x00a0 */
+	u64 gg15;	    /* 0x00a8 */
+	u8 reservedb0[8];   /* 0x00b0 */
+	u8 hpid;	    /* 0x00b8 */
+	u8 reservedb9[7];   /* 0x00b9 */
+	u64 mcic;	    /* 0x00c0 eiparams / extcpuaddr / eic */
+	u32 reservedc8;	    /* 0x00c8 */
+	u32 edc;	    /* 0x00cc pgmilc / iprcc */
+	u64 faddr;	    /* 0x00d0 dxc / mcn / perc / peratmid */
+	u64 peraddr;	    /* 0x00d8 */
+	u8 eai;		    /* 0x00e0 */
+	u8 peraid;	    /* 0x00e1 */
+	u8 oai;		    /* 0x00e2 */
+	u8 armid;	    /* 0x00e3 */
+	u8 reservede4[4];   /* 0x00e4 */
+	u64 tecmc;	    /* 0x00e8 subchannel_id / subchannel_nr / io_int_parm */
+	u32 io_int_word;    /* 0x00f0 */
+	u8 reservedf4[8];   /* 0x00f4 */
+	u32 crycbd;	    /* 0x00fc */
+	u64 gcr[16];	    /* 0x0100 */
+	u64 gbea;	    /* 0x0180 */
+	u8 reserved188[8];  /* 0x0188 */
+	u64 sdnxo;	    /* 0x0190 */
+	u8 reserved198[8];  /* 0x0198 */
+	u32 fac;	    /* 0x01a0 */
+	u8 reserved1a4[20]; /* 0x01a4 */
+	u64 cbrlo;	    /* 0x01b8 */
+	u64 osda;	    /* 0x01c0 RFC patch 5: original state description address */
+	u32 ecd;	    /* 0x01c8 */
+	u8 reserved1cc[18]; /* 0x01cc */
+	u64 pp;		    /* 0x01de */
+	u8 reserved1e6[2];  /* 0x01e6 */
+	u64 itdba;	    /* 0x01e8 */
+	u64 riccbd;	    /* 0x01f0 */
+	u64 gvrd;	    /* 0x01f8 */
 } __attribute__((packed, aligned(512)));
 
 /* UAPI CPU feature bits (arch/s390/include/uapi/asm/kvm.h) */
-#define KVM_S390_VM_CPU_FEAT_ESOP 0
-#define KVM_S390_VM_CPU_FEAT_SIEF2 1
+#define KVM_S390_VM_CPU_FEAT_ESOP    0
+#define KVM_S390_VM_CPU_FEAT_SIEF2   1
 #define KVM_S390_VM_CPU_FEAT_64BSCAO 2
-#define KVM_S390_VM_CPU_FEAT_SIIF 3
-#define KVM_S390_VM_CPU_FEAT_GPERE 4
-#define KVM_S390_VM_CPU_FEAT_GSLS 5
-#define KVM_S390_VM_CPU_FEAT_IB 6
-#define KVM_S390_VM_CPU_FEAT_CEI 7
-#define KVM_S390_VM_CPU_FEAT_IBS 8
-#define KVM_S390_VM_CPU_FEAT_SKEY 9
-#define KVM_S390_VM_CPU_FEAT_CMMA 10
-#define KVM_S390_VM_CPU_FEAT_PFMFI 11
-#define KVM_S390_VM_CPU_FEAT_SIGPIF 12
-#define KVM_S390_VM_CPU_FEAT_KSS 13
+#define KVM_S390_VM_CPU_FEAT_SIIF    3
+#define KVM_S390_VM_CPU_FEAT_GPERE   4
+#define KVM_S390_VM_CPU_FEAT_GSLS    5
+#define KVM_S390_VM_CPU_FEAT_IB	     6
+#define KVM_S390_VM_CPU_FEAT_CEI     7
+#define KVM_S390_VM_CPU_FEAT_IBS     8
+#define KVM_S390_VM_CPU_FEAT_SKEY    9
+#define KVM_S390_VM_CPU_FEAT_CMMA    10
+#define KVM_S390_VM_CPU_FEAT_PFMFI   11
+#define KVM_S390_VM_CPU_FEAT_SIGPIF  12
+#define KVM_S390_VM_CPU_FEAT_KSS     13
 
-#define PGM_ADDRESSING 0x05
+#define PGM_ADDRESSING	  0x05
 #define PGM_SPECIFICATION 0x06
 
 #define SIGP_EXTERNAL_CALL 0x02
@@ -263,26 +263,26 @@ struct vsie_sca;
 
 /* struct vsie_page (vsie.c): exactly one page */
 struct vsie_page {
-	struct kvm_s390_sie_block scb_s;	/* 0x0000 */
-	struct mcck_volatile_info mcck_info;	/* 0x0200 */
-	struct kvm_s390_sie_block *scb_o;	/* 0x0218 */
-	void *gmap;				/* 0x0220 */
-	unsigned long fault_addr;		/* 0x0228 */
-	gpa_t sca_gpa;				/* 0x0230 */
-	gpa_t itdba_gpa;			/* 0x0238 */
-	gpa_t gvrd_gpa;				/* 0x0240 */
-	gpa_t riccbd_gpa;			/* 0x0248 */
-	gpa_t sdnx_gpa;				/* 0x0250 */
-	gpa_t scb_gpa;				/* 0x0258 */
-	unsigned long flags;			/* 0x0260 */
-	struct vsie_sca *sca;			/* 0x0268 RFC patch 7 */
-	u8 reserved[0x0700 - 0x0270];		/* 0x0270 */
-	u8 crycb[0x100];			/* 0x0700 struct kvm_s390_crypto_cb */
-	u8 fac[2048];				/* 0x0800 S390_ARCH_FAC_LIST_SIZE_BYTE */
+	struct kvm_s390_sie_block scb_s;     /* 0x0000 */
+	struct mcck_volatile_info mcck_info; /* 0x0200 */
+	struct kvm_s390_sie_block *scb_o;    /* 0x0218 */
+	void *gmap;			     /* 0x0220 */
+	unsigned long fault_addr;	     /* 0x0228 */
+	gpa_t sca_gpa;			     /* 0x0230 */
+	gpa_t itdba_gpa;		     /* 0x0238 */
+	gpa_t gvrd_gpa;			     /* 0x0240 */
+	gpa_t riccbd_gpa;		     /* 0x0248 */
+	gpa_t sdnx_gpa;			     /* 0x0250 */
+	gpa_t scb_gpa;			     /* 0x0258 */
+	unsigned long flags;		     /* 0x0260 */
+	struct vsie_sca *sca;		     /* 0x0268 RFC patch 7 */
+	u8 reserved[0x0700 - 0x0270];	     /* 0x0270 */
+	u8 crycb[0x100];		     /* 0x0700 struct kvm_s390_crypto_cb */
+	u8 fac[2048];			     /* 0x0800 S390_ARCH_FAC_LIST_SIZE_BYTE */
 };
 
 /* vsie_sca flags */
-#define VSIE_SCA_ESCA 0
+#define VSIE_SCA_ESCA	0
 #define VSIE_SCA_PINNED 1
 
 /* struct vsie_sca (RFC patch 7): one page */
@@ -334,7 +334,7 @@ void sclp_early_detect_byte_134(struct s390_sclp *sclp, u8 byte_134);
 
 /* The RFC's code defects (selectable; the corrected model is the default: 0) */
 #define VSIE_RFC_REUSE_LOOP BIT(0) /* get_free_existing_vsie_sca loops "i >= sca_count" */
-#define VSIE_RFC_SCA_COUNT BIT(1)  /* patch 7 does not increment sca_count */
+#define VSIE_RFC_SCA_COUNT  BIT(1) /* patch 7 does not increment sca_count */
 #define VSIE_RFC_FREE_WRONG BIT(2) /* ssca allocation failure frees sca, not sca_new */
 /* the posted series as a whole (patch 11 adds sca_count++) */
 #define VSIE_RFC_V2 (VSIE_RFC_REUSE_LOOP | VSIE_RFC_FREE_WRONG)
@@ -383,7 +383,7 @@ struct s390_g3_result {
 struct s390_kvm_vcpu {
 	struct s390_kvm *kvm;
 	int id;
-	u64 prefix; /* kvm_s390_get_prefix(): guest-2 prefix (8K aligned) */
+	u64 prefix;  /* kvm_s390_get_prefix(): guest-2 prefix (8K aligned) */
 	u8 pgm_code; /* last program interruption injected into guest-2 (0 = none) */
 	struct kvm_s390_sie_block *vsie_block; /* register_shadow_scb() */
 	struct s390_g3_action g3_action;
@@ -394,9 +394,9 @@ struct s390_kvm_vcpu {
 };
 
 struct s390_kvm_config {
-	int nr_vcpus;	   /* guest-2 vCPUs (online_vcpus) */
-	u64 g2_pages;	   /* guest-2 memory in pages (rounded up to a power of two) */
-	u64 host_pages;	   /* host frames for guest-1's own allocations */
+	int nr_vcpus;	/* guest-2 vCPUs (online_vcpus) */
+	u64 g2_pages;	/* guest-2 memory in pages (rounded up to a power of two) */
+	u64 host_pages; /* host frames for guest-1's own allocations */
 	struct s390_sclp sclp;
 	unsigned int vsie_shadow_scb_max; /* module parameters (RFC patch 10), default 0 */
 	unsigned int vsie_shadow_sca_max;
@@ -461,8 +461,7 @@ int pin_guest_page(struct s390_kvm *kvm, gpa_t gpa, hpa_t *hpa);
 void unpin_guest_page(struct s390_kvm *kvm, gpa_t gpa, hpa_t hpa);
 int pin_guest_pages(struct s390_kvm *kvm, gpa_t gpa, unsigned int nr_pages,
 		    struct kvm_address_pair *addr);
-void unpin_guest_pages(struct s390_kvm *kvm, struct kvm_address_pair *addr,
-		       unsigned int nr_pages);
+void unpin_guest_pages(struct s390_kvm *kvm, struct kvm_address_pair *addr, unsigned int nr_pages);
 bool use_vsie_sigpif(const struct s390_kvm *kvm);
 int kvm_s390_handle_vsie(struct s390_kvm_vcpu *vcpu, gpa_t scb_addr);
 void kvm_s390_vsie_init(struct s390_kvm *kvm);
@@ -484,7 +483,7 @@ struct s390_g3_config {
 	struct s390_kvm *kvm;
 	gpa_t sca_gpa;
 	bool esca;
-	bool sigpi; /* ECA_SIGPI + ECB_SRSI in the guest-3 SIE blocks */
+	bool sigpi;				/* ECA_SIGPI + ECB_SRSI in the guest-3 SIE blocks */
 	gpa_t scb_gpa[KVM_S390_MAX_VSIE_VCPUS]; /* 0: no CPU */
 };
 
@@ -498,8 +497,7 @@ int s390_g3_switch_to_esca(struct s390_g3_config *cfg, gpa_t new_sca_gpa);
 int s390_g3_enter(struct s390_g3_config *cfg, int g2vcpu, int cpu_nr,
 		  const struct s390_g3_action *action);
 /* the original SCA entry of cpu_nr as guest-2 sees it */
-int s390_g3_read_entry(struct s390_g3_config *cfg, int cpu_nr, u8 *sigp_ctrl_c, u8 *scn,
-		       u64 *sda);
+int s390_g3_read_entry(struct s390_g3_config *cfg, int cpu_nr, u8 *sigp_ctrl_c, u8 *scn, u64 *sda);
 
 /* The machine's SIE with vsie_sigpif (model of the firmware): see vsie_guest2.c */
 void s390_sie_run_g3(struct s390_kvm_vcpu *vcpu, struct vsie_page *vsie_page);

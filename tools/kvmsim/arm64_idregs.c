@@ -17,37 +17,48 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: kvmsim arm64-idregs [OPTIONS]\n"
-		"\n"
-		"Replays tools/testing/selftests/kvm/steal_time.c on arm64 (NR_VCPUS vCPUs, no\n"
-		"in-kernel irqchip, each vCPU's first KVM_RUN after the previous vCPU has run) on\n"
-		"the ID register model, and reports whether kvm_set_vm_id_reg()'s KVM_BUG_ON fired.\n"
-		"\n"
-		"  --variant V   kvm_finalize_sys_regs(): before (= 50e7cce, the bug), after\n"
-		"                (= fixed, 0f559cd91e37), 5cb57a1, gicv5; default: both before and after\n"
-		"  --vcpus N     number of vCPUs (default 4, the selftest's NR_VCPUS; 1..%d)\n"
-		"  --runs N      KVM_RUNs per vCPU (default 3, as the selftest)\n"
-		"  --irqchip I   userspace (default, as the selftest) or vgic-v3\n"
-		"  --host CPU    a53, a55 or a72 (default a72): the sanitised host ID values\n"
-		"  --steps       list every ioctl in the text output\n"
-		"  --json        JSON output\n"
-		"  --help        this text\n",
-		ARM64_KVM_MAX_VCPUS);
+	fprintf(
+	    f,
+	    "usage: kvmsim arm64-idregs [OPTIONS]\n"
+	    "\n"
+	    "Replays tools/testing/selftests/kvm/steal_time.c on arm64 (NR_VCPUS vCPUs, no\n"
+	    "in-kernel irqchip, each vCPU's first KVM_RUN after the previous vCPU has run) on\n"
+	    "the ID register model, and reports whether kvm_set_vm_id_reg()'s KVM_BUG_ON fired.\n"
+	    "\n"
+	    "  --variant V   kvm_finalize_sys_regs(): before (= 50e7cce, the bug), after\n"
+	    "                (= fixed, 0f559cd91e37), 5cb57a1, gicv5; default: both before and "
+	    "after\n"
+	    "  --vcpus N     number of vCPUs (default 4, the selftest's NR_VCPUS; 1..%d)\n"
+	    "  --runs N      KVM_RUNs per vCPU (default 3, as the selftest)\n"
+	    "  --irqchip I   userspace (default, as the selftest) or vgic-v3\n"
+	    "  --host CPU    a53, a55 or a72 (default a72): the sanitised host ID values\n"
+	    "  --steps       list every ioctl in the text output\n"
+	    "  --json        JSON output\n"
+	    "  --help        this text\n",
+	    ARM64_KVM_MAX_VCPUS);
 }
 
 static const char *errno_name(int rc)
 {
 	switch (-rc) {
-	case 0: return "0";
-	case EIO: return "EIO";
-	case EBUSY: return "EBUSY";
-	case EPERM: return "EPERM";
-	case ENOEXEC: return "ENOEXEC";
-	case EINVAL: return "EINVAL";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	default: return "E?";
+	case 0:
+		return "0";
+	case EIO:
+		return "EIO";
+	case EBUSY:
+		return "EBUSY";
+	case EPERM:
+		return "EPERM";
+	case ENOEXEC:
+		return "ENOEXEC";
+	case EINVAL:
+		return "EINVAL";
+	case EEXIST:
+		return "EEXIST";
+	case ENODEV:
+		return "ENODEV";
+	default:
+		return "E?";
 	}
 }
 
@@ -141,15 +152,19 @@ static int bad(const char *opt, const char *val)
 static int cmd_arm64_idregs(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "variant", required_argument, NULL, 'v' }, { "vcpus", required_argument, NULL, 'n' },
-		{ "runs", required_argument, NULL, 'r' },    { "irqchip", required_argument, NULL, 'i' },
-		{ "host", required_argument, NULL, 'H' },    { "steps", no_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },	     { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"variant", required_argument, NULL, 'v'},
+	    {"vcpus", required_argument, NULL, 'n'},
+	    {"runs", required_argument, NULL, 'r'},
+	    {"irqchip", required_argument, NULL, 'i'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"steps", no_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct arm64_steal_time_cfg cfg = { .nr_vcpus = 4, .runs_per_vcpu = 3 };
-	enum kvm_arm64_finalize_variant variants[2] = { KVM_ARM64_FINALIZE_50E7CCE,
-							 KVM_ARM64_FINALIZE_FIXED };
+	struct arm64_steal_time_cfg cfg = {.nr_vcpus = 4, .runs_per_vcpu = 3};
+	enum kvm_arm64_finalize_variant variants[2] = {KVM_ARM64_FINALIZE_50E7CCE,
+						       KVM_ARM64_FINALIZE_FIXED};
 	static struct arm64_steal_time_result res;
 	int nr_variants = 2, c;
 	bool json = false, steps = false;
@@ -199,8 +214,10 @@ static int cmd_arm64_idregs(int argc, char **argv)
 			return 0;
 		default:
 			if (optopt)
-				fprintf(stderr, "kvmsim arm64-idregs: option '-%c' is unknown or needs "
-						"a value\n", optopt);
+				fprintf(stderr,
+					"kvmsim arm64-idregs: option '-%c' is unknown or needs "
+					"a value\n",
+					optopt);
 			else
 				fprintf(stderr, "kvmsim arm64-idregs: bad option '%s'\n",
 					argv[optind - 1]);
@@ -212,7 +229,8 @@ static int cmd_arm64_idregs(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cfg.host = arm64_host_cpu_lookup(host);
-	if ((unsigned int)cfg.nr_vcpus * (3u + cfg.runs_per_vcpu) + 1 > ARM64_STEAL_TIME_MAX_STEPS &&
+	if ((unsigned int)cfg.nr_vcpus * (3u + cfg.runs_per_vcpu) + 1 >
+		ARM64_STEAL_TIME_MAX_STEPS &&
 	    steps)
 		fprintf(stderr, "kvmsim arm64-idregs: note: step list truncated at %d\n",
 			ARM64_STEAL_TIME_MAX_STEPS);

@@ -16,13 +16,13 @@
 #include "kvmsim/parse.h"
 #include "kvmsim/s390_vsie.h"
 
-#define SCA_A 0x100000ull
+#define SCA_A	 0x100000ull
 #define SCA_ESCA 0x110000ull
-#define SCA_X 0x120000ull
-#define SCA_Y 0x130000ull
-#define SCB_A 0x200000ull
-#define SCB_X 0x220000ull
-#define SCB_Y 0x230000ull
+#define SCA_X	 0x120000ull
+#define SCA_Y	 0x130000ull
+#define SCB_A	 0x200000ull
+#define SCB_X	 0x220000ull
+#define SCB_Y	 0x230000ull
 
 struct opts {
 	int cpus;
@@ -37,31 +37,32 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: kvmsim s390-vsie [OPTIONS]\n"
-		"\n"
-		"Runs a guest-3 configuration through guest-1's VSIE with SIGP interpretation\n"
-		"(RFC v2 \"KVM: s390: Add VSIE SIGP Interpretation\"): entry, CPU add and remove,\n"
-		"the BSCA -> ESCA switch and vsie_sca reuse; prints the shadow SCA and counters.\n"
-		"\n"
-		"  --cpus N                  guest-3 CPUs at the start (default 4, 2..63)\n"
-		"  --g2-vcpus N              guest-2 vCPUs = online_vcpus (default 2, 1..%d)\n"
-		"  --sca-offset OFF          page offset of the BSCA (default 0xc00: it straddles a\n"
-		"                            page; 16-byte aligned, < 0x1000)\n"
-		"  --vsie-shadow-sca-max N   module parameter (default 1 here; the RFC posts 0, which\n"
-		"                            disables SCA shadowing)\n"
-		"  --vsie-shadow-scb-max N   module parameter (default 0)\n"
-		"  --variant V               fixed (default), rfc-v2 (the posted series: reuse-loop +\n"
-		"                            free-wrong), rfc-v2-p7 (patch 7 alone: + sca-count)\n"
-		"  --defects LIST            comma list of reuse-loop, sca-count, free-wrong, or none\n"
-		"  --no-vsie-sigpif          the machine lacks the facility (SCLP byte 134 bit 0x01)\n"
-		"  --entries                 print every shadow entry (default: up to 8 per phase)\n"
-		"  --json                    JSON output\n"
-		"  --help                    this text\n",
-		S390_G2_MAX_VCPUS);
+	fprintf(
+	    f,
+	    "usage: kvmsim s390-vsie [OPTIONS]\n"
+	    "\n"
+	    "Runs a guest-3 configuration through guest-1's VSIE with SIGP interpretation\n"
+	    "(RFC v2 \"KVM: s390: Add VSIE SIGP Interpretation\"): entry, CPU add and remove,\n"
+	    "the BSCA -> ESCA switch and vsie_sca reuse; prints the shadow SCA and counters.\n"
+	    "\n"
+	    "  --cpus N                  guest-3 CPUs at the start (default 4, 2..63)\n"
+	    "  --g2-vcpus N              guest-2 vCPUs = online_vcpus (default 2, 1..%d)\n"
+	    "  --sca-offset OFF          page offset of the BSCA (default 0xc00: it straddles a\n"
+	    "                            page; 16-byte aligned, < 0x1000)\n"
+	    "  --vsie-shadow-sca-max N   module parameter (default 1 here; the RFC posts 0, which\n"
+	    "                            disables SCA shadowing)\n"
+	    "  --vsie-shadow-scb-max N   module parameter (default 0)\n"
+	    "  --variant V               fixed (default), rfc-v2 (the posted series: reuse-loop +\n"
+	    "                            free-wrong), rfc-v2-p7 (patch 7 alone: + sca-count)\n"
+	    "  --defects LIST            comma list of reuse-loop, sca-count, free-wrong, or none\n"
+	    "  --no-vsie-sigpif          the machine lacks the facility (SCLP byte 134 bit 0x01)\n"
+	    "  --entries                 print every shadow entry (default: up to 8 per phase)\n"
+	    "  --json                    JSON output\n"
+	    "  --help                    this text\n",
+	    S390_G2_MAX_VCPUS);
 }
 
-static const char *const defect_names[] = { "reuse-loop", "sca-count", "free-wrong" };
+static const char *const defect_names[] = {"reuse-loop", "sca-count", "free-wrong"};
 
 static int parse_defects(const char *s, unsigned int *out)
 {
@@ -157,11 +158,12 @@ static void print_stats(struct ctx *c)
 	       kvm->stat.vsie_shadow_sca_create, kvm->stat.vsie_shadow_sca_reuse,
 	       kvm->arch.vsie.sca_count);
 	printf("  model: entries %" PRIu64 "  init_ssca %" PRIu64 "  validity %" PRIu64
-	       " (last 0x%04" PRIx64 ")  sigp interpreted %" PRIu64 " intercepted %" PRIu64 "  reuse failed %" PRIu64
-	       "  pinned pages %" PRIu64 "  host frames %" PRIu64 "\n",
+	       " (last 0x%04" PRIx64 ")  sigp interpreted %" PRIu64 " intercepted %" PRIu64
+	       "  reuse failed %" PRIu64 "  pinned pages %" PRIu64 "  host frames %" PRIu64 "\n",
 	       kvm->model.vsie_entries, kvm->model.init_ssca, kvm->model.validity,
-	       kvm->model.last_validity_code, kvm->model.sigp_interpreted, kvm->model.sigp_intercepted, kvm->model.reuse_failed,
-	       s390_pinned_pages(kvm), s390_host_frames_in_use(kvm));
+	       kvm->model.last_validity_code, kvm->model.sigp_interpreted,
+	       kvm->model.sigp_intercepted, kvm->model.reuse_failed, s390_pinned_pages(kvm),
+	       s390_host_frames_in_use(kvm));
 }
 
 static void print_sca(struct ctx *c, const struct s390_g3_config *cfg)
@@ -226,7 +228,8 @@ static void print_sca(struct ctx *c, const struct s390_g3_config *cfg)
 		printf(" %016" PRIx64, sca->mcn[i]);
 	printf("\n");
 	if (!ssca) {
-		printf("  no shadow SCA (SCA shadowing off): the shadow blocks use the original SCA\n");
+		printf("  no shadow SCA (SCA shadowing off): the shadow blocks use the original "
+		       "SCA\n");
 		return;
 	}
 	hexs(b1, sizeof(b1), s390_phys(kvm, ssca));
@@ -244,8 +247,8 @@ static void print_sca(struct ctx *c, const struct s390_g3_config *cfg)
 			hexs(b1, sizeof(b1), ssca->cpu[n].ssda);
 			hexs(b2, sizeof(b2), ssca->cpu[n].ossea);
 			hexs(b3, sizeof(b3), cfg->scb_gpa[n]);
-			printf("    cpu %3d  ssda %-10s ossea %-10s (SIE block gpa %s)  %s\n", n, b1,
-			       b2, b3, good ? "ok" : "MISMATCH");
+			printf("    cpu %3d  ssda %-10s ossea %-10s (SIE block gpa %s)  %s\n", n,
+			       b1, b2, b3, good ? "ok" : "MISMATCH");
 			shown++;
 		}
 	}
@@ -272,7 +275,10 @@ static void phase(struct ctx *c, const char *name, const char *what, int rc,
 	printf("== %s: %s\n", name, what);
 	if (rc)
 		printf("  VSIE entry failed: %s (%d): guest-2's KVM_RUN returns the error\n",
-		       rc == -EFAULT ? "-EFAULT" : rc == -ENOMEM ? "-ENOMEM" : "error", rc);
+		       rc == -EFAULT   ? "-EFAULT"
+		       : rc == -ENOMEM ? "-ENOMEM"
+				       : "error",
+		       rc);
 	if (cfg)
 		print_sca(c, cfg);
 	print_stats(c);
@@ -297,18 +303,21 @@ static int enter_all(struct ctx *c, struct s390_g3_config *cfg)
 static int run(const struct opts *o)
 {
 	struct s390_kvm_config kc = {
-		.nr_vcpus = o->g2_vcpus,
-		.g2_pages = 1024,
-		.host_pages = 1024,
-		.sclp = { .has_sief2 = true, .has_64bscao = true, .has_esca = true,
-			  .has_sigpif = true, .has_vsie_sigpif = !o->no_sigpif },
-		.vsie_shadow_scb_max = o->scb_max,
-		.vsie_shadow_sca_max = o->sca_max,
-		.rfc_defects = o->defects,
+	    .nr_vcpus = o->g2_vcpus,
+	    .g2_pages = 1024,
+	    .host_pages = 1024,
+	    .sclp = {.has_sief2 = true,
+		     .has_64bscao = true,
+		     .has_esca = true,
+		     .has_sigpif = true,
+		     .has_vsie_sigpif = !o->no_sigpif},
+	    .vsie_shadow_scb_max = o->scb_max,
+	    .vsie_shadow_sca_max = o->sca_max,
+	    .rfc_defects = o->defects,
 	};
 	static struct s390_g3_config a, x, y;
 	struct s390_g3_action ecall;
-	struct ctx c = { .o = o };
+	struct ctx c = {.o = o};
 	char what[160], dstr[64];
 	u64 allocated;
 	int rc, n;
@@ -336,7 +345,8 @@ static int run(const struct opts *o)
 		json_obj_end(&c.j);
 		json_arr_begin(&c.j, "phases");
 	} else {
-		printf("guest-3 on guest-2 (%d vCPUs) on guest-1 KVM; vsie_sigpif %s, SCA shadowing %s,"
+		printf("guest-3 on guest-2 (%d vCPUs) on guest-1 KVM; vsie_sigpif %s, SCA "
+		       "shadowing %s,"
 		       " RFC defects: %s\n",
 		       o->g2_vcpus, o->no_sigpif ? "absent" : "present",
 		       use_vsie_sigpif(c.kvm) ? "on" : "off", dstr);
@@ -347,8 +357,8 @@ static int run(const struct opts *o)
 	if (!rc)
 		rc = enter_all(&c, &a);
 	if (!rc) {
-		ecall = (struct s390_g3_action){ .order = SIGP_EXTERNAL_CALL,
-						  .target = (u16)(o->cpus - 1) };
+		ecall = (struct s390_g3_action){.order = SIGP_EXTERNAL_CALL,
+						.target = (u16)(o->cpus - 1)};
 		rc = s390_g3_enter(&a, 0, 0, &ecall);
 	}
 	pend = 0;
@@ -356,10 +366,11 @@ static int run(const struct opts *o)
 	if (!rc)
 		s390_g3_read_entry(&a, o->cpus - 1, &pend, &scn, &sda);
 	snprintf(what, sizeof(what),
-		 "%d CPUs on a BSCA at gpa 0x%" PRIx64 "; SIGP EXTERNAL CALL 0 -> %d %s (entry: c=%u scn=%u)",
+		 "%d CPUs on a BSCA at gpa 0x%" PRIx64
+		 "; SIGP EXTERNAL CALL 0 -> %d %s (entry: c=%u scn=%u)",
 		 o->cpus, a.sca_gpa, o->cpus - 1,
-		 c.kvm->vcpus[0].g3_result.interpreted ? "interpreted by the firmware" :
-							 "intercepted (VSIE exit)",
+		 c.kvm->vcpus[0].g3_result.interpreted ? "interpreted by the firmware"
+						       : "intercepted (VSIE exit)",
 		 pend, scn);
 	phase(&c, "entry", what, rc, &a);
 
@@ -409,13 +420,12 @@ static int run(const struct opts *o)
 	if (!rc)
 		rc = enter_all(&c, &y);
 	allocated = c.kvm->stat.vsie_shadow_sca - allocated;
-	snprintf(what, sizeof(what),
-		 "a third configuration (SCA at 0x%" PRIx64 "): %s", (u64)SCA_Y,
+	snprintf(what, sizeof(what), "a third configuration (SCA at 0x%" PRIx64 "): %s", (u64)SCA_Y,
 		 rc == -EFAULT ? "no free vsie_sca found: the guest-2 vCPU cannot make progress "
-				 "(the cover letter's \"reuse ... does hang\")" :
-		 rc	       ? "failed" :
-		 allocated     ? "a new vsie_sca is allocated (sca_count stays below max_sca)" :
-				 "a free vsie_sca is reused");
+				 "(the cover letter's \"reuse ... does hang\")"
+		 : rc	       ? "failed"
+		 : allocated   ? "a new vsie_sca is allocated (sca_count stays below max_sca)"
+			       : "a free vsie_sca is reused");
 	phase(&c, "reuse", what, rc, &y);
 
 	kvm_s390_vsie_destroy(c.kvm);
@@ -445,20 +455,20 @@ static int bad(const char *opt, const char *val)
 static int cmd_s390_vsie(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "g2-vcpus", required_argument, NULL, 'g' },
-		{ "sca-offset", required_argument, NULL, 'o' },
-		{ "vsie-shadow-sca-max", required_argument, NULL, 'S' },
-		{ "vsie-shadow-scb-max", required_argument, NULL, 'B' },
-		{ "variant", required_argument, NULL, 'v' },
-		{ "defects", required_argument, NULL, 'd' },
-		{ "no-vsie-sigpif", no_argument, NULL, 'n' },
-		{ "entries", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"cpus", required_argument, NULL, 'c'},
+	    {"g2-vcpus", required_argument, NULL, 'g'},
+	    {"sca-offset", required_argument, NULL, 'o'},
+	    {"vsie-shadow-sca-max", required_argument, NULL, 'S'},
+	    {"vsie-shadow-scb-max", required_argument, NULL, 'B'},
+	    {"variant", required_argument, NULL, 'v'},
+	    {"defects", required_argument, NULL, 'd'},
+	    {"no-vsie-sigpif", no_argument, NULL, 'n'},
+	    {"entries", no_argument, NULL, 'e'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct opts o = { .cpus = 4, .g2_vcpus = 2, .sca_offset = 0xc00, .sca_max = 1 };
+	struct opts o = {.cpus = 4, .g2_vcpus = 2, .sca_offset = 0xc00, .sca_max = 1};
 	int ch;
 	u64 v;
 
@@ -519,8 +529,10 @@ static int cmd_s390_vsie(int argc, char **argv)
 			return 0;
 		default:
 			if (optopt)
-				fprintf(stderr, "kvmsim s390-vsie: option '-%c' is unknown or needs a "
-						"value\n", optopt);
+				fprintf(stderr,
+					"kvmsim s390-vsie: option '-%c' is unknown or needs a "
+					"value\n",
+					optopt);
 			else
 				fprintf(stderr, "kvmsim s390-vsie: bad option '%s'\n",
 					argv[optind - 1]);

@@ -22,8 +22,8 @@
 
 #include "kvmsim/arm64_sys_regs.h"
 
-#define ST_GPA_BASE (3ull << 30) /* as the selftest: (1 << 30) * 3 */
-#define SELFTEST_PID 1000	 /* every ioctl comes from the test's main thread */
+#define ST_GPA_BASE  (3ull << 30) /* as the selftest: (1 << 30) * 3 */
+#define SELFTEST_PID 1000	  /* every ioctl comes from the test's main thread */
 
 static bool step(struct arm64_steal_time_result *res, struct arm64_kvm *kvm, const char *ioctl,
 		 int vcpu, int rc)
@@ -67,9 +67,8 @@ int arm64_steal_time_run(const struct arm64_steal_time_cfg *cfg,
 		if (!step(res, kvm, "KVM_ARM_VCPU_INIT", i, kvm_arm_vcpu_init(vcpus[i], false)))
 			goto out;
 	}
-	if (cfg->vgic_v3 &&
-	    !step(res, kvm, "KVM_CREATE_DEVICE(VGIC_V3)", -1,
-		  kvm_vgic_create(kvm, KVM_DEV_TYPE_ARM_VGIC_V3)))
+	if (cfg->vgic_v3 && !step(res, kvm, "KVM_CREATE_DEVICE(VGIC_V3)", -1,
+				  kvm_vgic_create(kvm, KVM_DEV_TYPE_ARM_VGIC_V3)))
 		goto out;
 
 	for (i = 0; i < cfg->nr_vcpus; i++) {
@@ -80,7 +79,8 @@ int arm64_steal_time_run(const struct arm64_steal_time_cfg *cfg,
 			  arm64_kvm_set_one_reg(vcpus[i], ARM64_KVM_REG_X0, i)))
 			goto out;
 		for (r = 0; r < cfg->runs_per_vcpu; r++)
-			if (!step(res, kvm, "KVM_RUN", i, arm64_kvm_vcpu_run(vcpus[i], SELFTEST_PID)))
+			if (!step(res, kvm, "KVM_RUN", i,
+				  arm64_kvm_vcpu_run(vcpus[i], SELFTEST_PID)))
 				goto out;
 	}
 out:

@@ -18,24 +18,24 @@
  * illustrative: only the GIC fields matter to the model.
  */
 const struct arm64_host_cpu arm64_host_cpus[] = {
-	{ .name = "a53",
-	  .id_aa64pfr0_el1 = 0x0000000001002222ull,
-	  .id_pfr1_el1 = 0x0000000010011011ull,
-	  .midr_el1 = 0x410fd034ull,
-	  .ctr_el0 = 0x84448004ull,
-	  .has_gicv3_cpuif = true },
-	{ .name = "a55",
-	  .id_aa64pfr0_el1 = 0x0000000011112222ull,
-	  .id_pfr1_el1 = 0x0000000010011011ull,
-	  .midr_el1 = 0x412fd050ull,
-	  .ctr_el0 = 0x84448004ull,
-	  .has_gicv3_cpuif = true },
-	{ .name = "a72",
-	  .id_aa64pfr0_el1 = 0x0000000001002222ull,
-	  .id_pfr1_el1 = 0x0000000010011011ull,
-	  .midr_el1 = 0x410fd083ull,
-	  .ctr_el0 = 0x8444c004ull,
-	  .has_gicv3_cpuif = true },
+    {.name = "a53",
+     .id_aa64pfr0_el1 = 0x0000000001002222ull,
+     .id_pfr1_el1 = 0x0000000010011011ull,
+     .midr_el1 = 0x410fd034ull,
+     .ctr_el0 = 0x84448004ull,
+     .has_gicv3_cpuif = true},
+    {.name = "a55",
+     .id_aa64pfr0_el1 = 0x0000000011112222ull,
+     .id_pfr1_el1 = 0x0000000010011011ull,
+     .midr_el1 = 0x412fd050ull,
+     .ctr_el0 = 0x84448004ull,
+     .has_gicv3_cpuif = true},
+    {.name = "a72",
+     .id_aa64pfr0_el1 = 0x0000000001002222ull,
+     .id_pfr1_el1 = 0x0000000010011011ull,
+     .midr_el1 = 0x410fd083ull,
+     .ctr_el0 = 0x8444c004ull,
+     .has_gicv3_cpuif = true},
 };
 const unsigned int arm64_host_cpus_nr = ARRAY_SIZE(arm64_host_cpus);
 
@@ -48,10 +48,10 @@ const struct arm64_host_cpu *arm64_host_cpu_lookup(const char *name)
 }
 
 static const char *const variant_names[KVM_ARM64_FINALIZE_NR] = {
-	[KVM_ARM64_FINALIZE_5CB57A1] = "5cb57a1",
-	[KVM_ARM64_FINALIZE_50E7CCE] = "50e7cce",
-	[KVM_ARM64_FINALIZE_FIXED] = "fixed",
-	[KVM_ARM64_FINALIZE_GICV5] = "gicv5",
+    [KVM_ARM64_FINALIZE_5CB57A1] = "5cb57a1",
+    [KVM_ARM64_FINALIZE_50E7CCE] = "50e7cce",
+    [KVM_ARM64_FINALIZE_FIXED] = "fixed",
+    [KVM_ARM64_FINALIZE_GICV5] = "gicv5",
 };
 
 const char *kvm_arm64_finalize_variant_name(enum kvm_arm64_finalize_variant v)

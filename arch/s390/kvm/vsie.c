@@ -75,11 +75,11 @@ ASSERT_OFF(vsie_page, fac, 0x800);
 _Static_assert(sizeof(struct vsie_sca) <= S390_PAGE_SIZE, "vsie_sca fits a page");
 /* "ESCA: 4 pages, up to 5 if not page aligned" */
 _Static_assert((S390_PAGE_SIZE - 1 + sizeof(struct esca_block) + S390_PAGE_SIZE - 1) /
-			       S390_PAGE_SIZE ==
-		       KVM_S390_MAX_SCA_PAGES,
+		       S390_PAGE_SIZE ==
+		   KVM_S390_MAX_SCA_PAGES,
 	       "KVM_S390_MAX_SCA_PAGES");
 
-#define SSCA_PAGES ((sizeof(struct ssca_block) + S390_PAGE_SIZE - 1) / S390_PAGE_SIZE)
+#define SSCA_PAGES	((sizeof(struct ssca_block) + S390_PAGE_SIZE - 1) / S390_PAGE_SIZE)
 #define SCB_GPA_INVALID (~0ull)
 
 static inline bool test_bit_ul(int nr, const unsigned long *w)
@@ -265,8 +265,7 @@ int pin_guest_pages(struct s390_kvm *kvm, gpa_t gpa, unsigned int nr_pages,
 }
 
 /* Models unpin_guest_pages() (RFC v2 patch 6): release each page and zero the pairs. */
-void unpin_guest_pages(struct s390_kvm *kvm, struct kvm_address_pair *addr,
-		       unsigned int nr_pages)
+void unpin_guest_pages(struct s390_kvm *kvm, struct kvm_address_pair *addr, unsigned int nr_pages)
 {
 	for (unsigned int i = 0; i < nr_pages; i++) {
 		unpin_guest_page(kvm, addr[i].gpa, addr[i].hpa);
@@ -358,8 +357,7 @@ static void release_vsie_page(struct s390_kvm *kvm, struct vsie_page *vsie_page)
  * every entry. Returns the page; NULL with *rc = 0 on double use (kernel: "simply do
  * nothing"), 1 when a program interruption was injected (pin failure, if inject), or < 0.
  */
-static struct vsie_page *get_vsie_page(struct s390_kvm_vcpu *vcpu, gpa_t addr, bool inject,
-				       int *rc)
+static struct vsie_page *get_vsie_page(struct s390_kvm_vcpu *vcpu, gpa_t addr, bool inject, int *rc)
 {
 	struct s390_kvm *kvm = vcpu->kvm;
 	struct kvm_s390_vsie *vsie = &kvm->arch.vsie;
@@ -533,13 +531,15 @@ static int pin_sca(struct s390_kvm *kvm, struct vsie_sca *sca)
  */
 void get_sca_entry_addr(const struct vsie_sca *sca, int cpu_nr, gpa_t *gpa, hpa_t *hpa)
 {
-	u64 offset = test_bit_ul(VSIE_SCA_ESCA, &sca->flags) ?
-			     offsetof(struct esca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct esca_entry) :
-			     offsetof(struct bsca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct bsca_entry);
+	u64 offset =
+	    test_bit_ul(VSIE_SCA_ESCA, &sca->flags)
+		? offsetof(struct esca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct esca_entry)
+		: offsetof(struct bsca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct bsca_entry);
 	u64 pn = ((sca->sca_gpa & ~S390_PAGE_MASK) + offset) >> S390_PAGE_SHIFT;
 
 	*gpa = sca->sca_gpa + offset;
-	*hpa = (sca->sca_o_pages[pn].hpa & S390_PAGE_MASK) + ((sca->sca_gpa + offset) & ~S390_PAGE_MASK);
+	*hpa = (sca->sca_o_pages[pn].hpa & S390_PAGE_MASK) +
+	       ((sca->sca_gpa + offset) & ~S390_PAGE_MASK);
 }
 
 /* The original SCA's mcn: ESCA 4 words, BSCA 1 word (the header is in page 0). */
@@ -803,8 +803,7 @@ static void unshadow_scb(struct s390_kvm_vcpu *vcpu, struct vsie_page *vsie_page
  * Models get_vsie_page_cpu_nr() (RFC v2 patch 7): the vsie_page of another guest-3 CPU
  * of the configuration, shadowed, with ECA_SIGPI / ECB_SRSI copied from its original.
  */
-static int get_vsie_page_cpu_nr(struct s390_kvm_vcpu *vcpu, gpa_t sda,
-				struct vsie_page **out)
+static int get_vsie_page_cpu_nr(struct s390_kvm_vcpu *vcpu, gpa_t sda, struct vsie_page **out)
 {
 	struct vsie_page *vsie_page;
 	int rc;
@@ -832,8 +831,7 @@ static int get_vsie_page_cpu_nr(struct s390_kvm_vcpu *vcpu, gpa_t sda,
  * of the original SCA. On error the entries are cleared (osca stays 0). The model also
  * clears the entries before refilling, so that a removed CPU loses its entry.
  */
-static int init_ssca(struct s390_kvm_vcpu *vcpu, struct vsie_page *vsie_page,
-		     struct vsie_sca *sca)
+static int init_ssca(struct s390_kvm_vcpu *vcpu, struct vsie_page *vsie_page, struct vsie_sca *sca)
 {
 	struct s390_kvm *kvm = vcpu->kvm;
 	struct ssca_block *ssca = sca->ssca;
@@ -889,8 +887,7 @@ err:
  * original SCA (its pinned hpa), as pin_blocks() did before the series; the model does
  * that also when init_ssca() failed.
  */
-static int shadow_sca(struct s390_kvm_vcpu *vcpu, struct vsie_page *vsie_page,
-		      struct vsie_sca *sca)
+static int shadow_sca(struct s390_kvm_vcpu *vcpu, struct vsie_page *vsie_page, struct vsie_sca *sca)
 {
 	struct s390_kvm *kvm = vcpu->kvm;
 	struct kvm_s390_sie_block *scb_s = &vsie_page->scb_s;

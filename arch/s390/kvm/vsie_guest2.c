@@ -24,14 +24,14 @@ static int write_scb(struct s390_kvm *kvm, gpa_t gpa, const struct kvm_s390_sie_
 
 static u64 entry_off(bool esca, int cpu_nr)
 {
-	return esca ? offsetof(struct esca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct esca_entry) :
-		      offsetof(struct bsca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct bsca_entry);
+	return esca ? offsetof(struct esca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct esca_entry)
+		    : offsetof(struct bsca_block, cpu[0]) + (u64)cpu_nr * sizeof(struct bsca_entry);
 }
 
 static u64 mcn_off(bool esca, int cpu_nr)
 {
-	return esca ? offsetof(struct esca_block, mcn) + (u64)(cpu_nr / 64) * 8 :
-		      offsetof(struct bsca_block, mcn);
+	return esca ? offsetof(struct esca_block, mcn) + (u64)(cpu_nr / 64) * 8
+		    : offsetof(struct bsca_block, mcn);
 }
 
 static int set_mcn(struct s390_g3_config *cfg, int cpu_nr, bool on)
@@ -80,7 +80,8 @@ int s390_g3_add_cpu(struct s390_g3_config *cfg, int cpu_nr, gpa_t scb_gpa)
 	struct kvm_s390_sie_block scb;
 	int rc;
 
-	if (cpu_nr < 0 || cpu_nr >= (cfg->esca ? KVM_S390_ESCA_CPU_SLOTS : KVM_S390_BSCA_CPU_SLOTS) ||
+	if (cpu_nr < 0 ||
+	    cpu_nr >= (cfg->esca ? KVM_S390_ESCA_CPU_SLOTS : KVM_S390_BSCA_CPU_SLOTS) ||
 	    (scb_gpa & 0x1ff) || cfg->scb_gpa[cpu_nr])
 		return -EINVAL;
 	memset(&scb, 0, sizeof(scb));
@@ -177,8 +178,7 @@ int s390_g3_enter(struct s390_g3_config *cfg, int g2vcpu, int cpu_nr,
 	return kvm_s390_handle_vsie(vcpu, cfg->scb_gpa[cpu_nr]);
 }
 
-int s390_g3_read_entry(struct s390_g3_config *cfg, int cpu_nr, u8 *sigp_ctrl_c, u8 *scn,
-		       u64 *sda)
+int s390_g3_read_entry(struct s390_g3_config *cfg, int cpu_nr, u8 *sigp_ctrl_c, u8 *scn, u64 *sda)
 {
 	u8 e[64];
 	int rc = s390_g2_read(cfg->kvm, cfg->sca_gpa + entry_off(cfg->esca, cpu_nr), e,

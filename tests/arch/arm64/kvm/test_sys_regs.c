@@ -84,8 +84,10 @@ static void test_id_space(void **state)
  */
 static void test_steal_time_before_fix_fails(void **state)
 {
-	struct arm64_steal_time_cfg cfg = { .nr_vcpus = 4, .runs_per_vcpu = 3, .host = a72(),
-					    .variant = KVM_ARM64_FINALIZE_50E7CCE };
+	struct arm64_steal_time_cfg cfg = {.nr_vcpus = 4,
+					   .runs_per_vcpu = 3,
+					   .host = a72(),
+					   .variant = KVM_ARM64_FINALIZE_50E7CCE};
 	static struct arm64_steal_time_result r;
 
 	assert_int_equal(arm64_steal_time_run(&cfg, &r), 0);
@@ -98,10 +100,11 @@ static void test_steal_time_before_fix_fails(void **state)
 	assert_true(r.vm_dead);
 	assert_int_equal(r.warn_count, 1);
 	assert_int_equal(r.finalize_calls, 2);
-	assert_string_equal(r.log[0].msg,
-			    "WARNING: PID: 1000 at arch/arm64/kvm/sys_regs.c:2353 kvm_set_vm_id_reg");
-	assert_string_equal(r.log[1].msg, "Call trace: kvm_set_vm_id_reg <- kvm_finalize_sys_regs <- "
-					  "kvm_arch_vcpu_run_pid_change <- kvm_vcpu_ioctl");
+	assert_string_equal(
+	    r.log[0].msg, "WARNING: PID: 1000 at arch/arm64/kvm/sys_regs.c:2353 kvm_set_vm_id_reg");
+	assert_string_equal(r.log[1].msg,
+			    "Call trace: kvm_set_vm_id_reg <- kvm_finalize_sys_regs <- "
+			    "kvm_arch_vcpu_run_pid_change <- kvm_vcpu_ioctl");
 }
 
 /*
@@ -112,8 +115,8 @@ static void test_steal_time_before_fix_fails(void **state)
  */
 static void test_steal_time_after_fix_passes(void **state)
 {
-	struct arm64_steal_time_cfg cfg = { .nr_vcpus = 4, .runs_per_vcpu = 3, .host = a72(),
-					    .variant = KVM_ARM64_FINALIZE_FIXED };
+	struct arm64_steal_time_cfg cfg = {
+	    .nr_vcpus = 4, .runs_per_vcpu = 3, .host = a72(), .variant = KVM_ARM64_FINALIZE_FIXED};
 	static struct arm64_steal_time_result r;
 
 	assert_int_equal(arm64_steal_time_run(&cfg, &r), 0);
@@ -130,13 +133,13 @@ static void test_steal_time_after_fix_passes(void **state)
 /* The GICv5-series shape (early return) and the original 5cb57a1 (no accessor) pass too. */
 static void test_other_variants_pass(void **state)
 {
-	static const enum kvm_arm64_finalize_variant vs[] = { KVM_ARM64_FINALIZE_5CB57A1,
-							       KVM_ARM64_FINALIZE_GICV5 };
+	static const enum kvm_arm64_finalize_variant vs[] = {KVM_ARM64_FINALIZE_5CB57A1,
+							     KVM_ARM64_FINALIZE_GICV5};
 	static struct arm64_steal_time_result r;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(vs); i++) {
-		struct arm64_steal_time_cfg cfg = { .nr_vcpus = 4, .runs_per_vcpu = 3,
-						    .host = a72(), .variant = vs[i] };
+		struct arm64_steal_time_cfg cfg = {
+		    .nr_vcpus = 4, .runs_per_vcpu = 3, .host = a72(), .variant = vs[i]};
 
 		assert_int_equal(arm64_steal_time_run(&cfg, &r), 0);
 		assert_true(r.passed);
@@ -148,8 +151,10 @@ static void test_other_variants_pass(void **state)
 /* The bug needs a second vCPU: with NR_VCPUS = 1 no write happens after HAS_RAN_ONCE. */
 static void test_single_vcpu_passes_before_fix(void **state)
 {
-	struct arm64_steal_time_cfg cfg = { .nr_vcpus = 1, .runs_per_vcpu = 3, .host = a72(),
-					    .variant = KVM_ARM64_FINALIZE_50E7CCE };
+	struct arm64_steal_time_cfg cfg = {.nr_vcpus = 1,
+					   .runs_per_vcpu = 3,
+					   .host = a72(),
+					   .variant = KVM_ARM64_FINALIZE_50E7CCE};
 	static struct arm64_steal_time_result r;
 
 	assert_int_equal(arm64_steal_time_run(&cfg, &r), 0);
@@ -163,9 +168,11 @@ static void test_single_vcpu_passes_before_fix(void **state)
  */
 static void test_in_kernel_irqchip_keeps_gic(void **state)
 {
-	struct arm64_steal_time_cfg cfg = { .nr_vcpus = 4, .runs_per_vcpu = 3, .host = a72(),
-					    .vgic_v3 = true,
-					    .variant = KVM_ARM64_FINALIZE_50E7CCE };
+	struct arm64_steal_time_cfg cfg = {.nr_vcpus = 4,
+					   .runs_per_vcpu = 3,
+					   .host = a72(),
+					   .vgic_v3 = true,
+					   .variant = KVM_ARM64_FINALIZE_50E7CCE};
 	static struct arm64_steal_time_result r;
 
 	assert_int_equal(arm64_steal_time_run(&cfg, &r), 0);
@@ -391,7 +398,7 @@ static void test_random_run_orders(void **state)
 		enum kvm_arm64_finalize_variant var = (int)(rnd(&x) % KVM_ARM64_FINALIZE_NR);
 		bool vgic = rnd(&x) % 2;
 		int n = 1 + (int)(rnd(&x) % 6), ran = 0;
-		bool has_run[8] = { false }, expect_dead = false;
+		bool has_run[8] = {false}, expect_dead = false;
 		struct arm64_kvm_vcpu *v[8];
 		struct arm64_kvm *kvm = vm_with_vcpus(var, n, v);
 
@@ -399,7 +406,8 @@ static void test_random_run_orders(void **state)
 			assert_int_equal(kvm_vgic_create(kvm, KVM_DEV_TYPE_ARM_VGIC_V3), 0);
 		for (int step = 0; step < 20; step++) {
 			int i = (int)(rnd(&x) % n), pid = PID + (int)(rnd(&x) % 3);
-			bool bug = var == KVM_ARM64_FINALIZE_50E7CCE && !vgic && !has_run[i] && ran > 0;
+			bool bug =
+			    var == KVM_ARM64_FINALIZE_50E7CCE && !vgic && !has_run[i] && ran > 0;
 			int rc = arm64_kvm_vcpu_run(v[i], pid);
 
 			if (bug)
@@ -424,21 +432,21 @@ static void test_random_run_orders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_id_space),
-		cmocka_unit_test(test_steal_time_before_fix_fails),
-		cmocka_unit_test(test_steal_time_after_fix_passes),
-		cmocka_unit_test(test_other_variants_pass),
-		cmocka_unit_test(test_single_vcpu_passes_before_fix),
-		cmocka_unit_test(test_in_kernel_irqchip_keeps_gic),
-		cmocka_unit_test(test_dead_vm_ioctls_eio),
-		cmocka_unit_test(test_finalize_idempotent),
-		cmocka_unit_test(test_set_vm_id_reg_after_run_bugs),
-		cmocka_unit_test(test_pid_change_runs_first_path_once),
-		cmocka_unit_test(test_run_preconditions),
-		cmocka_unit_test(test_userspace_id_writes),
-		cmocka_unit_test(test_5cb57a1_and_vgic),
-		cmocka_unit_test(test_variant_names),
-		cmocka_unit_test(test_random_run_orders),
+	    cmocka_unit_test(test_id_space),
+	    cmocka_unit_test(test_steal_time_before_fix_fails),
+	    cmocka_unit_test(test_steal_time_after_fix_passes),
+	    cmocka_unit_test(test_other_variants_pass),
+	    cmocka_unit_test(test_single_vcpu_passes_before_fix),
+	    cmocka_unit_test(test_in_kernel_irqchip_keeps_gic),
+	    cmocka_unit_test(test_dead_vm_ioctls_eio),
+	    cmocka_unit_test(test_finalize_idempotent),
+	    cmocka_unit_test(test_set_vm_id_reg_after_run_bugs),
+	    cmocka_unit_test(test_pid_change_runs_first_path_once),
+	    cmocka_unit_test(test_run_preconditions),
+	    cmocka_unit_test(test_userspace_id_writes),
+	    cmocka_unit_test(test_5cb57a1_and_vgic),
+	    cmocka_unit_test(test_variant_names),
+	    cmocka_unit_test(test_random_run_orders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,27 +24,29 @@
 
 /* the layout, once more at compile time here: sizes and offsets of the architecture */
 _Static_assert(sizeof(struct bsca_block) == 2112 && offsetof(struct bsca_block, mcn) == 48 &&
-		       offsetof(struct bsca_block, cpu) == 64,
+		   offsetof(struct bsca_block, cpu) == 64,
 	       "bsca");
 _Static_assert(sizeof(struct esca_block) == 16128 && offsetof(struct esca_block, mcn) == 64 &&
-		       offsetof(struct esca_block, cpu) == 256,
+		   offsetof(struct esca_block, cpu) == 256,
 	       "esca");
-_Static_assert(sizeof(struct ssca_block) == 8256 && offsetof(struct ssca_block, cpu) == 64,
-	       "ssca");
+_Static_assert(sizeof(struct ssca_block) == 8256 && offsetof(struct ssca_block, cpu) == 64, "ssca");
 _Static_assert(sizeof(struct kvm_s390_sie_block) == 512 &&
-		       offsetof(struct kvm_s390_sie_block, osda) == 0x1c0,
+		   offsetof(struct kvm_s390_sie_block, osda) == 0x1c0,
 	       "sie block");
 
 static struct s390_kvm *vm(unsigned int defects, unsigned int sca_max, int nr_vcpus)
 {
 	struct s390_kvm_config cfg = {
-		.nr_vcpus = nr_vcpus,
-		.g2_pages = 1024,
-		.host_pages = 1024,
-		.sclp = { .has_sief2 = true, .has_64bscao = true, .has_esca = true,
-			  .has_sigpif = true, .has_vsie_sigpif = true },
-		.vsie_shadow_sca_max = sca_max,
-		.rfc_defects = defects,
+	    .nr_vcpus = nr_vcpus,
+	    .g2_pages = 1024,
+	    .host_pages = 1024,
+	    .sclp = {.has_sief2 = true,
+		     .has_64bscao = true,
+		     .has_esca = true,
+		     .has_sigpif = true,
+		     .has_vsie_sigpif = true},
+	    .vsie_shadow_sca_max = sca_max,
+	    .rfc_defects = defects,
 	};
 	struct s390_kvm *kvm;
 
@@ -107,8 +109,7 @@ static void check_entering(struct s390_kvm *kvm, const struct s390_g3_config *cf
 	struct vsie_page *vp = s390_vsie_page_lookup(kvm, cfg->scb_gpa[n]);
 
 	assert_non_null(vp);
-	assert_int_equal(((u64)vp->scb_s.scaoh << 32) | vp->scb_s.scaol,
-			 s390_phys(kvm, sca->ssca));
+	assert_int_equal(((u64)vp->scb_s.scaoh << 32) | vp->scb_s.scaol, s390_phys(kvm, sca->ssca));
 	assert_int_equal(vp->scb_s.osda, hpa_of(kvm, cfg->scb_gpa[n]));
 	assert_true(vp->scb_s.eca & ECA_SIGPI);
 	assert_true(vp->scb_s.ecb & ECB_SRSI);
@@ -118,8 +119,8 @@ static void check_entering(struct s390_kvm *kvm, const struct s390_g3_config *cf
 
 static void test_layout(void **state)
 {
-	union bsca_sigp_ctrl b = { .value = 0 };
-	union esca_sigp_ctrl e = { .value = 0 };
+	union bsca_sigp_ctrl b = {.value = 0};
+	union esca_sigp_ctrl e = {.value = 0};
 	u8 raw[2];
 
 	/* MSB-first bitfields: c is 0x80 of its byte, scn the low 6 bits (BSCA) */
@@ -146,7 +147,7 @@ static void test_layout(void **state)
 static void test_scao_helpers(void **state)
 {
 	struct s390_kvm *kvm = vm(0, 1, 2);
-	struct kvm_s390_sie_block scb = { 0 };
+	struct kvm_s390_sie_block scb = {0};
 
 	write_scao(&scb, 0x0000000123456789ull);
 	assert_int_equal(scb.scaoh, 0x1);
@@ -164,7 +165,7 @@ static void test_scao_helpers(void **state)
 /* sclp byte 134: 0x01 is vsie_sigpif; offered as CPU feature 12 and used by the VM. */
 static void test_sclp_detection(void **state)
 {
-	struct s390_sclp s = { 0 };
+	struct s390_sclp s = {0};
 	struct s390_kvm *kvm = vm(0, 1, 1);
 
 	sclp_early_detect_byte_134(&s, 0x83);
@@ -264,7 +265,7 @@ static void test_bsca_straddling_page(void **state)
 {
 	struct s390_kvm *kvm = vm(0, 1, 2);
 	struct s390_g3_config cfg;
-	struct s390_g3_action a = { .order = SIGP_EXTERNAL_CALL, .target = 40 };
+	struct s390_g3_action a = {.order = SIGP_EXTERNAL_CALL, .target = 40};
 	gpa_t sca = SCA_A + 0xc00;
 	u8 c, scn;
 	u64 sda;
@@ -314,9 +315,8 @@ static void test_validity_codes(void **state)
 		bool esca;
 		u16 code;
 	} cases[] = {
-		{ 0x1000, false, 0x0038 },	     { 0x2100, false, 0x0011 },
-		{ SCA_A + 0xfd0, false, 0x003b }, { SCA_A + 0xf40, true, 0x003b },
-		{ SCA_A + 0xf00, true, 0 },	     { SCA_B + 0xc00, false, 0x0034 },
+	    {0x1000, false, 0x0038},	   {0x2100, false, 0x0011},  {SCA_A + 0xfd0, false, 0x003b},
+	    {SCA_A + 0xf40, true, 0x003b}, {SCA_A + 0xf00, true, 0}, {SCA_B + 0xc00, false, 0x0034},
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -327,7 +327,8 @@ static void test_validity_codes(void **state)
 		if (cases[i].code == 0x0034)
 			kvm->mem.gfn_to_pfn[(SCA_B >> 12) + 1] = ~0ull;
 		/* build the SCA elsewhere; only the SIE blocks' origin matters */
-		assert_int_equal(s390_g3_create(&cfg, kvm, SCA_C, cases[i].esca, true, 2, SCB_A), 0);
+		assert_int_equal(s390_g3_create(&cfg, kvm, SCA_C, cases[i].esca, true, 2, SCB_A),
+				 0);
 		for (int n = 0; n < 2; n++) {
 			assert_int_equal(s390_g2_read(kvm, cfg.scb_gpa[n], &scb, sizeof(scb)), 0);
 			write_scao(&scb, cases[i].sca);
@@ -338,9 +339,9 @@ static void test_validity_codes(void **state)
 			struct s390_g3_config real;
 
 			if (cases[i].code == 0)
-				assert_int_equal(s390_g3_create(&real, kvm, cases[i].sca, true, true, 2,
-								SCB_A),
-						 0);
+				assert_int_equal(
+				    s390_g3_create(&real, kvm, cases[i].sca, true, true, 2, SCB_A),
+				    0);
 		}
 		assert_int_equal(s390_g3_enter(&cfg, 0, 0, NULL), 0);
 		assert_int_equal(s390_g2_read(kvm, cfg.scb_gpa[0], &scb, sizeof(scb)), 0);
@@ -396,8 +397,8 @@ static void test_mcn_change_reshadows(void **state)
 
 /*
  * BSCA -> ESCA switch (P9): guest-2 runs 64 CPUs on a BSCA, then moves to an ESCA at a new
- * address (and, next, adds CPU 64). The next entry finds its vsie_page's vsie_sca at the old address:
- * the same object and the same ssca are reused, the old SCA unpinned, init_ssca re-run
+ * address (and, next, adds CPU 64). The next entry finds its vsie_page's vsie_sca at the old
+ * address: the same object and the same ssca are reused, the old SCA unpinned, init_ssca re-run
  * (osca -> new SCA, entries -> ESCA entries, 65 of them), create 2, vsie_shadow_sca 1.
  */
 static void test_esca_switch_reinitializes(void **state)
@@ -566,7 +567,7 @@ static void test_no_shadowing(void **state)
 	for (int v = 0; v < 3; v++) {
 		struct s390_kvm *kvm = vm(0, v == 0 ? 0 : 1, 2);
 		struct s390_g3_config cfg;
-		struct s390_g3_action a = { .order = SIGP_EXTERNAL_CALL, .target = 1 };
+		struct s390_g3_action a = {.order = SIGP_EXTERNAL_CALL, .target = 1};
 		struct vsie_page *vp;
 
 		if (v == 1)
@@ -574,7 +575,8 @@ static void test_no_shadowing(void **state)
 		assert_int_equal(s390_g3_create(&cfg, kvm, SCA_A, false, v != 2, 2, SCB_A), 0);
 		assert_int_equal(s390_g3_enter(&cfg, 0, 0, &a), 0);
 		vp = s390_vsie_page_lookup(kvm, cfg.scb_gpa[0]);
-		assert_int_equal(((u64)vp->scb_s.scaoh << 32) | vp->scb_s.scaol, hpa_of(kvm, SCA_A));
+		assert_int_equal(((u64)vp->scb_s.scaoh << 32) | vp->scb_s.scaol,
+				 hpa_of(kvm, SCA_A));
 		assert_false(vp->scb_s.eca & ECA_SIGPI);
 		assert_int_equal(vp->scb_s.osda, 0);
 		if (v < 2)
@@ -593,7 +595,7 @@ static void test_no_shadowing(void **state)
 static void test_page_cache_cap(void **state)
 {
 	struct s390_kvm *kvm = vm(0, 1, 2);
-	struct kvm_s390_sie_block scb = { .icpua = 0 };
+	struct kvm_s390_sie_block scb = {.icpua = 0};
 
 	kvm->vsie_shadow_scb_max = 3;
 	for (int i = 0; i < 5; i++) {
@@ -659,10 +661,10 @@ static void test_random_sequences(void **state)
 		for (int k = 0; k < 3; k++) {
 			gpa_t off = (rnd(&x) % 0xfc) << 4; /* 16-aligned, header within the page */
 
-			assert_int_equal(s390_g3_create(&cfg[k], kvm, 0x100000 + 0x10000ull * k + off,
-							false, true, 1 + (int)(rnd(&x) % 6),
-							0x200000 + 0x20000ull * k),
-					 0);
+			assert_int_equal(
+			    s390_g3_create(&cfg[k], kvm, 0x100000 + 0x10000ull * k + off, false,
+					   true, 1 + (int)(rnd(&x) % 6), 0x200000 + 0x20000ull * k),
+			    0);
 		}
 		for (int step = 0; step < 300; step++) {
 			struct s390_g3_config *c = &cfg[rnd(&x) % 3];
@@ -682,11 +684,12 @@ static void test_random_sequences(void **state)
 			} else if (op == 1 && nv > 1) { /* remove */
 				assert_int_equal(s390_g3_remove_cpu(c, valid[rnd(&x) % nv]), 0);
 			} else if (op == 2 && !c->esca) { /* switch */
-				gpa_t esca = (c->sca_gpa & ~0xffffull) + 0x8000 + ((rnd(&x) % 0x3c) << 6);
+				gpa_t esca =
+				    (c->sca_gpa & ~0xffffull) + 0x8000 + ((rnd(&x) % 0x3c) << 6);
 
 				assert_int_equal(s390_g3_switch_to_esca(c, esca), 0);
 			} else { /* enter */
-				struct s390_g3_action a = { 0 };
+				struct s390_g3_action a = {0};
 				int cpu = valid[rnd(&x) % nv], tgt = valid[rnd(&x) % nv];
 				u8 pend, scn;
 				u64 sda;
@@ -702,19 +705,22 @@ static void test_random_sequences(void **state)
 				check_entering(kvm, c, cpu);
 				if (a.order) {
 					assert_true(kvm->vcpus[g2].g3_result.interpreted);
-					assert_int_equal(s390_g3_read_entry(c, tgt, &pend, &scn, &sda), 0);
+					assert_int_equal(
+					    s390_g3_read_entry(c, tgt, &pend, &scn, &sda), 0);
 					assert_int_equal(pend, 1);
 					assert_int_equal(scn, cpu & (c->esca ? 0xff : 0x3f));
 					assert_int_equal(sda, c->scb_gpa[tgt]);
-					/* guest-2 delivers the external call: clears the entry's control */
+					/* guest-2 delivers the external call: clears the entry's
+					 * control */
 					{
-						u8 zero[2] = { 0, 0 };
-						gpa_t e = c->sca_gpa + (c->esca ? 256 + 64ull * tgt
-										: 64 + 32ull * tgt + 1);
+						u8 zero[2] = {0, 0};
+						gpa_t e =
+						    c->sca_gpa + (c->esca ? 256 + 64ull * tgt
+									  : 64 + 32ull * tgt + 1);
 
-						assert_int_equal(s390_g2_write(kvm, e, zero,
-									       c->esca ? 2 : 1),
-								 0);
+						assert_int_equal(
+						    s390_g2_write(kvm, e, zero, c->esca ? 2 : 1),
+						    0);
 					}
 				}
 			}
@@ -740,24 +746,24 @@ static void test_random_sequences(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_scao_helpers),
-		cmocka_unit_test(test_sclp_detection),
-		cmocka_unit_test(test_pin_guest_pages),
-		cmocka_unit_test(test_bsca_shadow_entries),
-		cmocka_unit_test(test_esca_shadow_entries),
-		cmocka_unit_test(test_bsca_straddling_page),
-		cmocka_unit_test(test_validity_codes),
-		cmocka_unit_test(test_mcn_change_reshadows),
-		cmocka_unit_test(test_esca_switch_reinitializes),
-		cmocka_unit_test(test_reuse_corrected),
-		cmocka_unit_test(test_reuse_rfc_fails),
-		cmocka_unit_test(test_rfc_sca_count_defect),
-		cmocka_unit_test(test_rfc_free_wrong_defect),
-		cmocka_unit_test(test_no_shadowing),
-		cmocka_unit_test(test_page_cache_cap),
-		cmocka_unit_test(test_destroy_releases_everything),
-		cmocka_unit_test(test_random_sequences),
+	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_scao_helpers),
+	    cmocka_unit_test(test_sclp_detection),
+	    cmocka_unit_test(test_pin_guest_pages),
+	    cmocka_unit_test(test_bsca_shadow_entries),
+	    cmocka_unit_test(test_esca_shadow_entries),
+	    cmocka_unit_test(test_bsca_straddling_page),
+	    cmocka_unit_test(test_validity_codes),
+	    cmocka_unit_test(test_mcn_change_reshadows),
+	    cmocka_unit_test(test_esca_switch_reinitializes),
+	    cmocka_unit_test(test_reuse_corrected),
+	    cmocka_unit_test(test_reuse_rfc_fails),
+	    cmocka_unit_test(test_rfc_sca_count_defect),
+	    cmocka_unit_test(test_rfc_free_wrong_defect),
+	    cmocka_unit_test(test_no_shadowing),
+	    cmocka_unit_test(test_page_cache_cap),
+	    cmocka_unit_test(test_destroy_releases_everything),
+	    cmocka_unit_test(test_random_sequences),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
