@@ -5,6 +5,8 @@
  * beside it in include/kvmsim/leafinfo.h.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvmsim/leafinfo.h"
@@ -162,4 +164,145 @@ int leaf_parse_hex(const char *s, u64 *out)
 	}
 	*out = v;
 	return 0;
+}
+
+static const struct {
+	const char *name;
+	const char *kconfig;
+	size_t off;
+} swp_config_keys[] = {
+    {"migration", "CONFIG_MIGRATION", offsetof(struct swp_config, migration)},
+    {"device_private", "CONFIG_DEVICE_PRIVATE", offsetof(struct swp_config, device_private)},
+    {"memory_failure", "CONFIG_MEMORY_FAILURE", offsetof(struct swp_config, memory_failure)},
+    {"mem_soft_dirty", "CONFIG_MEM_SOFT_DIRTY", offsetof(struct swp_config, mem_soft_dirty)},
+    {"uffd_wp", "CONFIG_HAVE_ARCH_USERFAULTFD_WP", offsetof(struct swp_config, uffd_wp)},
+    {"thp", "CONFIG_TRANSPARENT_HUGEPAGE", offsetof(struct swp_config, thp)},
+    {"thp_migration", "CONFIG_ARCH_ENABLE_THP_MIGRATION",
+     offsetof(struct swp_config, thp_migration)},
+    {"zone_device", "CONFIG_ZONE_DEVICE", offsetof(struct swp_config, zone_device)},
+    {"swap", "CONFIG_SWAP", offsetof(struct swp_config, swap)},
+    {"la57", NULL, offsetof(struct swp_config, la57)},
+};
+
+/**
+ * swp_config_set() - model only: set config inputs from "key=0|1,..."
+ * @c: the config
+ * @s: the list; modified while parsing, restored before returning
+ * @bad: set to the offending item on error
+ *
+ * Return: 0 or -EINVAL.
+ */
+int swp_config_set(struct swp_config *c, char *s, const char **bad)
+{
+	char *item = s;
+
+	while (item) {
+		char *comma = strchr(item, ',');
+		char *eq = strchr(item, '=');
+		size_t k, len;
+
+		if (comma)
+			*comma = '\0';
+		*bad = item;
+		len = eq ? (size_t)(eq - item) : 0;
+		for (k = 0; eq && k < ARRAY_SIZE(swp_config_keys); k++)
+			if (strlen(swp_config_keys[k].name) == len &&
+			    !strncmp(item, swp_config_keys[k].name, len))
+				break;
+		if (!eq || k == ARRAY_SIZE(swp_config_keys) ||
+		    (strcmp(eq + 1, "0") && strcmp(eq + 1, "1"))) {
+			if (comma)
+				*comma = ',';
+			return -EINVAL;
+		}
+		*(bool *)((char *)c + swp_config_keys[k].off) = eq[1] == '1';
+		if (comma)
+			*comma = ',';
+		item = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* "\nOPT=y\n" in text (which starts after a newline or at the start) */
+static bool kconfig_y(const char *text, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = text; (p = strstr(p, opt)); p += n)
+		if ((p == text || p[-1] == '\n') && p[n] == '=' && p[n + 1] == 'y' &&
+		    (p[n + 2] == '\n' || !p[n + 2]))
+			return true;
+	return false;
+}
+
+/**
+ * swp_config_from_kconfig() - model only: config inputs from a kernel .config
+ * @c: the config
+ * @kconfig: the .config text
+ * @cpuinfo: /proc/cpuinfo text, or NULL to leave la57 alone
+ */
+void swp_config_from_kconfig(struct swp_config *c, const char *kconfig, const char *cpuinfo)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(swp_config_keys); k++)
+		if (swp_config_keys[k].kconfig)
+			*(bool *)((char *)c + swp_config_keys[k].off) =
+			    kconfig_y(kconfig, swp_config_keys[k].kconfig);
+	if (cpuinfo) {
+		const char *flags = strstr(cpuinfo, "\nflags");
+		const char *eol = flags ? strchr(flags + 1, '\n') : NULL;
+		const char *la57 = flags ? strstr(flags, " la57") : NULL;
+		bool five = strstr(kconfig, "\nCONFIG_PGTABLE_LEVELS=5\n");
+
+		c->la57 =
+		    five && la57 && (!eol || la57 < eol) && (la57[5] == ' ' || la57[5] == '\n');
+	}
+}
+
+static char *read_all(FILE *f, size_t cap)
+{
+	char *buf = malloc(cap + 2);
+	size_t n = 1, r;
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\n'; /* so the first line also follows a newline */
+	while (n < cap && (r = fread(buf + n, 1, cap - n, f)) > 0)
+		n += r;
+	buf[n] = '\0';
+	return buf;
+}
+
+/**
+ * swp_config_read_host() - model only: this machine's configuration
+ * @c: the config to fill (from swp_config_default()) and initialize
+ *
+ * Return: 0, -ENOENT (no readable /proc/config.gz), -ENOMEM or -EINVAL.
+ */
+int swp_config_read_host(struct swp_config *c)
+{
+	FILE *p = popen("gzip -dc /proc/config.gz 2>/dev/null", "r");
+	FILE *ci;
+	char *kconfig, *cpuinfo = NULL;
+	int st;
+
+	if (!p)
+		return -ENOENT;
+	kconfig = read_all(p, 1 << 21);
+	st = pclose(p);
+	if (!kconfig)
+		return -ENOMEM;
+	if (st != 0 || !strstr(kconfig, "\nCONFIG_")) {
+		free(kconfig);
+		return -ENOENT;
+	}
+	ci = fopen("/proc/cpuinfo", "r");
+	if (ci) {
+		cpuinfo = read_all(ci, 1 << 22);
+		fclose(ci);
+	}
+	swp_config_default(c);
+	swp_config_from_kconfig(c, kconfig, cpuinfo);
+	free(kconfig);
+	free(cpuinfo);
+	return swp_config_init(c);
 }

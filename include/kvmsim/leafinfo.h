@@ -41,4 +41,25 @@ void leaf_classify(const struct swp_config *c, u64 val, bool pmd, struct leaf_in
  */
 int leaf_parse_hex(const char *s, u64 *out);
 
+/*
+ * Set config inputs from "key=0|1,key=0|1..." (keys: migration, device_private,
+ * memory_failure, mem_soft_dirty, uffd_wp, thp, thp_migration, zone_device, swap, la57).
+ * s is modified while parsing and restored. 0, or -EINVAL with *bad at the bad item.
+ * Does not call swp_config_init().
+ */
+int swp_config_set(struct swp_config *c, char *s, const char **bad);
+
+/*
+ * Set config inputs from the text of a kernel .config (CONFIG_X=y lines) and, if cpuinfo
+ * is not NULL, the text of /proc/cpuinfo (la57 = the la57 CPU flag with 5-level page
+ * tables configured). Does not call swp_config_init().
+ */
+void swp_config_from_kconfig(struct swp_config *c, const char *kconfig, const char *cpuinfo);
+
+/*
+ * This machine's configuration: /proc/config.gz (through gzip -dc) and /proc/cpuinfo, then
+ * swp_config_init(). 0, or a negative errno (-ENOENT: no readable /proc/config.gz).
+ */
+int swp_config_read_host(struct swp_config *c);
+
 #endif

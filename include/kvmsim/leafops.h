@@ -61,6 +61,19 @@ static inline softleaf_t softleaf_from_pte(const struct swp_config *c, pte_t pte
 	return pte_to_swp_entry(c, pte);
 }
 
+/*
+ * softleaf_from_pte_v2() - model only: softleaf_from_pte() as v2 of the series (8 Nov 2025)
+ * had it, checking only pte_present() (spec: leafops.md, v3 changelog). On x86-64 a none
+ * PTE (0) then decodes to swap type 0, offset __swp_offset(0) = 2^50 - 1: a swap entry.
+ * v3's pte_none() check fixes that and is what breaks the old generic_max_swapfile_size().
+ */
+static inline softleaf_t softleaf_from_pte_v2(const struct swp_config *c, pte_t pte)
+{
+	if (pte_present(pte))
+		return softleaf_mk_none();
+	return pte_to_swp_entry(c, pte);
+}
+
 /* softleaf_to_pte() - leafops.h: swp_entry_to_pte(), arch encoding without flag bits. */
 static inline pte_t softleaf_to_pte(softleaf_t entry)
 {

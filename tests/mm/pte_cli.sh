@@ -113,7 +113,7 @@ expect_out '"guard": true'
 # the model's demonstration address space: one entry of each kind; the guard marker at
 # the 8th page reads 0x448000000000009f (plus PM_SOFT_DIRTY, 1 << 55, from the VMA)
 check pm-model 0 "$K" pagemap --model
-expect_out "0x7f0000007000  0x448000000000009f  swap swap_type=31 offset=0x4 soft_dirty guard"
+expect_out "0x7f0000007000  0x448000000000009f  swap swap_type=31 offset=0x4 softleaf=marker soft_dirty guard"
 expect_out "0x7f0000000000  0x8180000000001000  present pfn=0x1000 exclusive"
 check pm-model-nopfn 0 "$K" pagemap --model --no-pfn
 expect_out "0x7f0000007000  0x448000000000000"
@@ -121,6 +121,22 @@ refute_out "pfn=0x1000"
 check pm-model-pte 0 "$K" pagemap --model --json --pte 0x1000=0x8000000012345067
 expect_out '"pfn": 74565'
 expect_out '"exclusive": true'
+# the softleaf type of a swapped entry depends on the configuration: swap type 28 with
+# offset 5 (frame 28 | 5 << 5 = 0xbc) is device_private_write with every option on, and
+# migration_read without CONFIG_DEVICE_PRIVATE and CONFIG_MEMORY_FAILURE (MAX_SWAPFILES 28)
+check pm-softleaf 0 "$K" pagemap 0x40000000000000bc
+expect_out "softleaf=device_private_write"
+check pm-softleaf-cfg 0 "$K" pagemap --config device_private=0,memory_failure=0 0x40000000000000bc
+expect_out "softleaf=migration_read"
+check pm-hidden 0 "$K" pagemap --json 0x4000000000000000
+expect_out '"softleaf": null'
+check pm-bad-config 2 "$K" pagemap --config nope=1 0x1; one_line_err; expect_err "nope=1"
+check pm-pages-nopid 2 "$K" pagemap --pages 2 0x1;   one_line_err; expect_err "pages"
+# --config host reads /proc/config.gz where it exists
+if [ -r /proc/config.gz ]; then
+	check pte-host 0 "$K" pte --config host 0xfffffffffffff600
+	expect_out "marker swap_type=31 offset=0x4 markers=guard"
+fi
 # a real pagemap (this shell's first page, whatever it holds) decodes without error
 check pm-real 0 "$K" pagemap --pid self --addr 0 --pages 1
 

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "kvmsim/leafinfo.h"
@@ -650,6 +651,83 @@ static void test_parse_hex(void **state)
 	assert_true(v == 1);
 }
 
+/*
+ * v2's softleaf_from_pte() (present check only) against v3's: they agree on every PTE that
+ * is not none; on a none PTE v2 gives a swap entry of type 0 and offset 2^50 - 1 (the
+ * inverted offset of 0), v3 the empty entry. Random values, plus 0 and the A/D-only values.
+ */
+static void test_softleaf_from_pte_v2(void **state)
+{
+	struct swp_config c;
+
+	swp_config_default(&c);
+	for (u64 ad = 0; ad < 4; ad++) {
+		pte_t none = __pte(ad << _PAGE_BIT_ACCESSED);
+		softleaf_t v2 = softleaf_from_pte_v2(&c, none);
+
+		assert_true(pte_none(none));
+		assert_true(softleaf_is_none(softleaf_from_pte(&c, none)));
+		assert_true(softleaf_is_swap(&c, v2));
+		assert_int_equal(swp_type(v2), 0);
+		assert_true(swp_offset(v2) == OFF50);
+	}
+	for (int i = 0; i < 100000; i++) {
+		pte_t pte = __pte(rnd() & ~(i % 2 ? _PAGE_PRESENT | _PAGE_PROTNONE : 0));
+
+		if (!pte_none(pte))
+			assert_true(softleaf_from_pte_v2(&c, pte).val ==
+				    softleaf_from_pte(&c, pte).val);
+	}
+}
+
+/*
+ * swp_config_set(): "key=0|1" lists; any malformed item is -EINVAL naming that item, and
+ * the string comes back unchanged. swp_config_from_kconfig(): only "=y" lines of the exact
+ * option count; la57 needs the CPU flag and CONFIG_PGTABLE_LEVELS=5.
+ */
+static void test_config_parsing(void **state)
+{
+	struct swp_config c;
+	char ok[] = "migration=0,la57=1,mem_soft_dirty=0";
+	static const char *const bad[] = {"migration=2", "foo=1", "migration",	 "",
+					  "la57=1,",	 "=1",	  "migration=01"};
+	const char *where = NULL;
+	static const char kconfig[] = "\nCONFIG_MIGRATION=y\n# CONFIG_DEVICE_PRIVATE is not set\n"
+				      "CONFIG_MEMORY_FAILURE=m\nCONFIG_SWAPX=y\n"
+				      "CONFIG_PGTABLE_LEVELS=5\nCONFIG_TRANSPARENT_HUGEPAGE=y\n";
+
+	swp_config_default(&c);
+	assert_int_equal(swp_config_set(&c, ok, &where), 0);
+	assert_string_equal(ok, "migration=0,la57=1,mem_soft_dirty=0");
+	assert_false(c.migration);
+	assert_true(c.la57);
+	assert_false(c.mem_soft_dirty);
+	assert_true(c.device_private);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		char buf[32];
+
+		strcpy(buf, bad[i]);
+		assert_int_equal(swp_config_set(&c, buf, &where), -EINVAL);
+		assert_string_equal(buf, bad[i]);
+	}
+	strcpy(ok, "la57=0,frob=1");
+	assert_int_equal(swp_config_set(&c, ok, &where), -EINVAL);
+	assert_string_equal(where, "frob=1");
+
+	swp_config_default(&c);
+	swp_config_from_kconfig(&c, kconfig, "processor\t: 0\nflags\t\t: fpu la57 pse\n");
+	assert_true(c.migration);
+	assert_false(c.device_private);
+	assert_false(c.memory_failure); /* =m is not =y */
+	assert_false(c.swap);		/* CONFIG_SWAPX is another option */
+	assert_true(c.thp);
+	assert_true(c.la57);
+	swp_config_from_kconfig(&c, kconfig, "processor\t: 0\nflags\t\t: fpu la57x\n");
+	assert_false(c.la57);
+	swp_config_from_kconfig(&c, "\nCONFIG_PGTABLE_LEVELS=4\n", "\nflags\t\t: la57\n");
+	assert_false(c.la57);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +748,8 @@ int main(void)
 	    cmocka_unit_test(test_protnone_pfn),
 	    cmocka_unit_test(test_classify),
 	    cmocka_unit_test(test_parse_hex),
+	    cmocka_unit_test(test_softleaf_from_pte_v2),
+	    cmocka_unit_test(test_config_parsing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

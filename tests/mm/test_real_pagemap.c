@@ -32,6 +32,7 @@
 #include <linux/userfaultfd.h>
 #include <cmocka.h>
 
+#include "kvmsim/leafinfo.h"
 #include "kvmsim/pagemap.h"
 
 #ifndef MADV_PAGEOUT
@@ -79,41 +80,6 @@ static bool kpage_u64(const char *file, u64 pfn, u64 *out)
 	return ok;
 }
 
-/* "y" options of /proc/config.gz, or false when it cannot be read */
-static bool config_y(const char *text, const char *opt)
-{
-	char key[96];
-
-	snprintf(key, sizeof(key), "\n%s=y\n", opt);
-	return strstr(text, key);
-}
-
-static char *read_config(void)
-{
-	FILE *p = popen("gzip -dc /proc/config.gz 2>/dev/null", "r");
-	size_t cap = 1 << 20, n = 0;
-	char *buf;
-
-	if (!p)
-		return NULL;
-	buf = malloc(cap + 2);
-	buf[0] = '\n';
-	n = 1;
-	while (n < cap) {
-		size_t r = fread(buf + n, 1, cap - n, p);
-
-		if (!r)
-			break;
-		n += r;
-	}
-	buf[n] = '\0';
-	if (pclose(p) != 0 || n < 100) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static void clear_refs_soft_dirty(void)
 {
 	int fd = open("/proc/self/clear_refs", O_WRONLY);
@@ -134,25 +100,15 @@ static void *map_pages(size_t n)
 
 static int group_setup(void **state)
 {
-	char *cfgtext = read_config();
 	u64 e;
 
-	swp_config_default(&host);
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
 	pagemap_errno = pagemap_fd < 0 ? errno : 0;
-	if (cfgtext) {
-		host_from_config = true;
-		host.migration = config_y(cfgtext, "CONFIG_MIGRATION");
-		host.device_private = config_y(cfgtext, "CONFIG_DEVICE_PRIVATE");
-		host.memory_failure = config_y(cfgtext, "CONFIG_MEMORY_FAILURE");
-		host.mem_soft_dirty = config_y(cfgtext, "CONFIG_MEM_SOFT_DIRTY");
-		host.uffd_wp = config_y(cfgtext, "CONFIG_HAVE_ARCH_USERFAULTFD_WP");
-		host.thp = config_y(cfgtext, "CONFIG_TRANSPARENT_HUGEPAGE");
-		host.thp_migration = config_y(cfgtext, "CONFIG_ARCH_ENABLE_THP_MIGRATION");
-		host.zone_device = config_y(cfgtext, "CONFIG_ZONE_DEVICE");
-		host.swap = config_y(cfgtext, "CONFIG_SWAP");
-		free(cfgtext);
-	} else if (pagemap_fd >= 0) {
+	/* /proc/config.gz and /proc/cpuinfo (mm/leafinfo.c) */
+	host_from_config = swp_config_read_host(&host) == 0;
+	if (!host_from_config)
+		swp_config_default(&host);
+	if (!host_from_config && pagemap_fd >= 0) {
 		/* a new VMA is VM_SOFTDIRTY iff CONFIG_MEM_SOFT_DIRTY: infer it from one page */
 		volatile char *p = map_pages(1);
 

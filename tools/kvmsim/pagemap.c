@@ -20,6 +20,7 @@ static const char pagemap_usage_text[] =
     "usage: kvmsim pagemap [--json] HEX...\n"
     "       kvmsim pagemap [--json] --pid PID|self --addr ADDR [--pages N]\n"
     "       kvmsim pagemap [--json] --model [--pte ADDR=HEX...] [--no-pfn]\n"
+    "       (each also takes --config host|KEY=0|1,... as kvmsim pte does)\n"
     "\n"
     "Decode /proc/PID/pagemap entries (Documentation/admin-guide/mm/pagemap.rst): PFN\n"
     "(bits 0-54) or swap type (0-4) and offset (5-54), soft_dirty (55), exclusive (56),\n"
@@ -36,8 +37,12 @@ static const char pagemap_usage_text[] =
     "                 pages mapped once)\n"
     "  --pte A=HEX    (with --model) install raw PTE value HEX at address A\n"
     "  --no-pfn       (with --model) read as without CAP_SYS_ADMIN\n"
+    "  --config C     the configuration that names swapped entries' softleaf types\n"
+    "                 (and builds the model): host, or KEY=0|1,... (see kvmsim pte)\n"
     "  --json         an array of {addr (when known), value, present, swap, file,\n"
-    "                 exclusive, soft_dirty, uffd_wp, guard, pfn, swap_type, offset}\n";
+    "                 exclusive, soft_dirty, uffd_wp, guard, pfn, swap_type, offset,\n"
+    "                 softleaf (the softleaf type of a swapped entry; null if not swapped\n"
+    "                 or hidden), markers (for markers)}\n";
 
 #define PAGEMAP_MAX_PAGES 4096
 #define PAGEMAP_MAX_PTES  64
@@ -48,12 +53,31 @@ static int pagemap_usage_error(const char *what, const char *arg)
 	return EXIT_USAGE;
 }
 
-static void print_entry(struct json *j, bool json, bool has_addr, u64 addr, u64 pme)
+/*
+ * The softleaf type of a swapped entry: the kernel reports swp_type and swp_offset (the
+ * PFN for PFN entries), so softleaf_type() of swp_entry(type, offset) under the
+ * configuration names it. NULL when not swapped or when the frame is hidden (no
+ * CAP_SYS_ADMIN: type and offset read 0).
+ */
+static const char *pagemap_softleaf(const struct swp_config *cfg, const struct pagemap_info *pi,
+				    softleaf_t *entry)
+{
+	if (!pi->swap || (!pi->swap_type && !pi->swap_offset))
+		return NULL;
+	*entry = swp_entry(pi->swap_type, pi->swap_offset);
+	return softleaf_type_name(softleaf_type(cfg, *entry));
+}
+
+static void print_entry(struct json *j, bool json, const struct swp_config *cfg, bool has_addr,
+			u64 addr, u64 pme)
 {
 	struct pagemap_info pi;
+	softleaf_t entry = softleaf_mk_none();
+	const char *sl;
 	char hex[24];
 
 	pagemap_decode(pme, &pi);
+	sl = pagemap_softleaf(cfg, &pi, &entry);
 	if (!json) {
 		if (has_addr)
 			printf("0x%012llx  ", (unsigned long long)addr);
@@ -65,6 +89,8 @@ static void print_entry(struct json *j, bool json, bool has_addr, u64 addr, u64 
 			       (unsigned long long)pi.swap_offset);
 		else
 			printf(" not-present");
+		if (sl)
+			printf(" softleaf=%s", sl);
 		printf("%s%s%s%s%s%s\n", pi.exclusive ? " exclusive" : "",
 		       pi.soft_dirty ? " soft_dirty" : "", pi.uffd_wp ? " uffd_wp" : "",
 		       pi.guard ? " guard" : "", pi.file ? " file" : "",
@@ -93,6 +119,17 @@ static void print_entry(struct json *j, bool json, bool has_addr, u64 addr, u64 
 	} else {
 		json_null(j, "swap_type");
 		json_null(j, "offset");
+	}
+	if (sl)
+		json_str(j, "softleaf", sl);
+	else
+		json_null(j, "softleaf");
+	if (sl && softleaf_is_marker(cfg, entry)) {
+		json_obj_begin(j, "markers");
+		json_bool(j, "uffd_wp", softleaf_is_uffd_wp_marker(cfg, entry));
+		json_bool(j, "poisoned", softleaf_is_poison_marker(cfg, entry));
+		json_bool(j, "guard", softleaf_is_guard_marker(cfg, entry));
+		json_obj_end(j);
 	}
 	json_obj_end(j);
 }
@@ -163,16 +200,16 @@ static int parse_ptes(char **ptes, int nptes, struct pte_args *pa)
 	return 0;
 }
 
-static int run_model(struct json *j, bool json, const struct pte_args *pa, bool show_pfn)
+static int run_model(struct json *j, bool json, const struct swp_config *cfgp,
+		     const struct pte_args *pa, bool show_pfn)
 {
-	struct swp_config cfg;
+	struct swp_config cfg = *cfgp;
 	struct mm_struct mm;
 	u64 lo = pa->lo, hi = pa->hi, *out;
 	int nptes = pa->n;
 	long n;
 	int err;
 
-	swp_config_default(&cfg);
 	if (mm_init(&mm, &cfg))
 		return EXIT_RUNTIME;
 	if (!nptes) {
@@ -199,12 +236,13 @@ static int run_model(struct json *j, bool json, const struct pte_args *pa, bool 
 		return EXIT_RUNTIME;
 	}
 	for (long i = 0; i < n; i++)
-		print_entry(j, json, true, lo + i * PAGE_SIZE, out[i]);
+		print_entry(j, json, &cfg, true, lo + i * PAGE_SIZE, out[i]);
 	if (!nptes) { /* and two pages of the THP */
 		n = pagemap_read(&mm, DEMO_VA + PMD_SIZE, DEMO_VA + PMD_SIZE + 2 * PAGE_SIZE,
 				 show_pfn, out, 2);
 		for (long i = 0; i < n; i++)
-			print_entry(j, json, true, DEMO_VA + PMD_SIZE + i * PAGE_SIZE, out[i]);
+			print_entry(j, json, &cfg, true, DEMO_VA + PMD_SIZE + i * PAGE_SIZE,
+				    out[i]);
 	}
 	free(out);
 	mm_destroy(&mm);
@@ -241,13 +279,16 @@ static int pagemap_run(int argc, char **argv)
 	u64 real[PAGEMAP_MAX_PAGES];
 	struct pte_args pa;
 	ssize_t nread = 0;
+	struct swp_config cfg;
+	bool host = false;
 	struct json j;
 	int rc = 0;
 
+	swp_config_default(&cfg);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool takes = !strcmp(a, "--pid") || !strcmp(a, "--addr") || !strcmp(a, "--pages") ||
-			     !strcmp(a, "--pte");
+			     !strcmp(a, "--pte") || !strcmp(a, "--config");
 
 		if (takes && i + 1 >= argc)
 			return pagemap_usage_error("missing value for", a);
@@ -258,6 +299,18 @@ static int pagemap_run(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(a, "--model")) {
 			model = true;
+		} else if (!strcmp(a, "--config")) {
+			char buf[512];
+			const char *bad = NULL;
+
+			if (strlen(argv[++i]) >= sizeof(buf))
+				return pagemap_usage_error("--config value too long:", argv[i]);
+			strcpy(buf, argv[i]);
+			if (!strcmp(buf, "host")) {
+				host = true;
+			} else if (swp_config_set(&cfg, buf, &bad)) {
+				return pagemap_usage_error("bad --config item", bad);
+			}
 		} else if (!strcmp(a, "--no-pfn")) {
 			show_pfn = false;
 		} else if (!strcmp(a, "--pid")) {
@@ -281,7 +334,9 @@ static int pagemap_run(int argc, char **argv)
 		} else {
 			if (leaf_parse_hex(a, &v))
 				return pagemap_usage_error("not a hex pagemap entry:", a);
-			nvals++;
+			if (nvals == PAGEMAP_MAX_PAGES)
+				return pagemap_usage_error("too many entries (4096 at most):", a);
+			real[nvals++] = v;
 		}
 	}
 	if (nptes && !model)
@@ -290,6 +345,21 @@ static int pagemap_run(int argc, char **argv)
 		return pagemap_usage_error("--pid needs --addr:", pid);
 	if (!pid && have_addr)
 		return pagemap_usage_error("--addr needs --pid:", "--addr");
+	if (!pid && pages != 1)
+		return pagemap_usage_error("--pages needs --pid:", "--pages");
+	if (!model && !show_pfn)
+		return pagemap_usage_error("--no-pfn needs --model:", "--no-pfn");
+	if (host) {
+		rc = swp_config_read_host(&cfg);
+		if (rc) {
+			fprintf(stderr, "kvmsim pagemap: --config host: %s\n",
+				rc == -ENOENT ? "no readable /proc/config.gz" : strerror(-rc));
+			return EXIT_RUNTIME;
+		}
+	} else if (swp_config_init(&cfg)) {
+		return pagemap_usage_error("inconsistent --config (thp_migration needs thp):",
+					   "thp_migration");
+	}
 	if ((pid != NULL) + model + (nvals > 0) != 1) {
 		fprintf(stderr, "kvmsim pagemap: give exactly one of HEX..., --pid or --model "
 				"(see kvmsim pagemap --help)\n");
@@ -310,14 +380,13 @@ static int pagemap_run(int argc, char **argv)
 		json_arr_begin(&j, NULL);
 	}
 	if (model) {
-		rc = run_model(&j, json, &pa, show_pfn);
+		rc = run_model(&j, json, &cfg, &pa, show_pfn);
 	} else if (pid) {
 		for (ssize_t i = 0; i < nread; i++)
-			print_entry(&j, json, true, addr + i * PAGE_SIZE, real[i]);
+			print_entry(&j, json, &cfg, true, addr + i * PAGE_SIZE, real[i]);
 	} else {
-		for (int i = 1; i < argc; i++)
-			if (argv[i][0] != '-' && !leaf_parse_hex(argv[i], &v))
-				print_entry(&j, json, false, 0, v);
+		for (int i = 0; i < nvals; i++)
+			print_entry(&j, json, &cfg, false, 0, real[i]);
 	}
 	if (json) {
 		json_arr_end(&j);

@@ -16,7 +16,7 @@
 #include "kvmsim/leafinfo.h"
 
 static const char pte_usage_text[] =
-    "usage: kvmsim pte [--pmd] [--json] [--config KEY=0|1[,KEY=0|1...]] HEX...\n"
+    "usage: kvmsim pte [--pmd] [--json] [--config host|KEY=0|1[,KEY=0|1...]] HEX...\n"
     "\n"
     "Classify raw x86-64 page-table entries as the kernel's leafops.h does (the\n"
     "leaf-entry series, v3): present, none, or a software leaf entry of one type\n"
@@ -30,7 +30,8 @@ static const char pte_usage_text[] =
     "               pfn (null where the entry has none), markers {uffd_wp, poisoned,\n"
     "               guard}, flags {exclusive, soft_dirty, uffd_wp} (exclusive is null\n"
     "               where the entry cannot encode it), and more\n"
-    "  --config     the kernel configuration (default: all 1 but la57, on x86-64):\n"
+    "  --config     the kernel configuration (default: all 1 but la57, on x86-64), or\n"
+    "               'host' for this machine's (/proc/config.gz, /proc/cpuinfo):\n"
     "               migration, device_private, memory_failure, mem_soft_dirty, uffd_wp,\n"
     "               thp, thp_migration, zone_device, swap, la57 (5-level: 40 PFN bits)\n"
     "\n"
@@ -46,47 +47,6 @@ static int pte_usage_error(FILE *err, const char *what, const char *arg)
 {
 	fprintf(err, "kvmsim pte: %s '%s' (see kvmsim pte --help)\n", what, arg);
 	return EXIT_USAGE;
-}
-
-/* "key=0|1,key=0|1"; returns 0 or names the bad item through *bad */
-static int pte_parse_config(struct swp_config *c, char *s, const char **bad)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} keys[] = {
-	    {"migration", offsetof(struct swp_config, migration)},
-	    {"device_private", offsetof(struct swp_config, device_private)},
-	    {"memory_failure", offsetof(struct swp_config, memory_failure)},
-	    {"mem_soft_dirty", offsetof(struct swp_config, mem_soft_dirty)},
-	    {"uffd_wp", offsetof(struct swp_config, uffd_wp)},
-	    {"thp", offsetof(struct swp_config, thp)},
-	    {"thp_migration", offsetof(struct swp_config, thp_migration)},
-	    {"zone_device", offsetof(struct swp_config, zone_device)},
-	    {"swap", offsetof(struct swp_config, swap)},
-	    {"la57", offsetof(struct swp_config, la57)},
-	};
-	char *save = NULL;
-
-	for (char *item = strtok_r(s, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '=');
-		size_t k;
-
-		*bad = item;
-		if (!eq || (strcmp(eq + 1, "0") && strcmp(eq + 1, "1")))
-			return -1;
-		*eq = '\0';
-		for (k = 0; k < ARRAY_SIZE(keys); k++)
-			if (!strcmp(item, keys[k].name))
-				break;
-		if (k == ARRAY_SIZE(keys)) {
-			*eq = '=';
-			return -1;
-		}
-		*(bool *)((char *)c + keys[k].off) = eq[1] == '1';
-		*eq = '=';
-	}
-	return 0;
 }
 
 /* key (" markers=") then the names whose bit is set, comma-separated; nothing if none is */
@@ -230,7 +190,16 @@ static int pte_main(int argc, char **argv, FILE *out, FILE *err)
 			if (strlen(v) >= sizeof(buf))
 				return pte_usage_error(err, "--config value too long:", v);
 			strcpy(buf, v);
-			if (pte_parse_config(&cli.cfg, buf, &bad))
+			if (!strcmp(buf, "host")) {
+				int rc = swp_config_read_host(&cli.cfg);
+
+				if (rc) {
+					fprintf(err, "kvmsim pte: --config host: %s\n",
+						rc == -ENOENT ? "no readable /proc/config.gz"
+							      : strerror(-rc));
+					return EXIT_RUNTIME;
+				}
+			} else if (swp_config_set(&cli.cfg, buf, &bad))
 				return pte_usage_error(err, "bad --config item", bad);
 		} else {
 			return pte_usage_error(err, "unknown option", a);
