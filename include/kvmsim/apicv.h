@@ -72,7 +72,7 @@ struct vmcs_apicv {
 	u64 eoi_exit_bitmap[4]; /* EOI_EXIT_BITMAP0..3 */
 };
 
-#define APICV_GUEST_STACK 4
+#define APICV_GUEST_STACK 16 /* one per priority class */
 
 /* The vCPU: struct vcpu_vmx + vcpu->arch fields + the guest, flat and copyable. */
 struct vmx_apicv_vcpu {
@@ -101,7 +101,7 @@ struct vmx_apicv_vcpu {
 	u8 guest_depth;
 	u8 guest_stack[APICV_GUEST_STACK];
 	/* interrupts accepted into IRR/PIR (not coalesced) minus those the guest took */
-	s8 outstanding;
+	s16 outstanding;
 };
 
 enum apicv_event {
