@@ -255,6 +255,16 @@ int kvm_irq_delivery_to_apic(struct kvm_apic_map *map, struct kvm_lapic *src,
 int kvm_apic_set_irq(struct kvm_lapic *apic, struct kvm_lapic_irq *irq,
 		     struct kvm_apic_delivery *out);
 int kvm_lapic_deliver_posted(struct kvm_lapic *apic, int vector);
+/* map->phys_map[apic_id]: the enabled LAPIC with that APIC ID (kvm_sched_yield's lookup). */
+struct kvm_lapic *kvm_apic_map_phys(struct kvm_apic_map *map, u32 apic_id);
+/*
+ * kvm_pv_send_ipi() (lapic.c): KVM_HC_SEND_IPI, two bitmaps of APIC IDs from min (the
+ * high one from min + 64, or + 32 for a 32-bit guest). Returns the number of vCPUs that
+ * accepted, -EINVAL for a logical/shorthand ICR. Like the kernel (and the series up to
+ * v2) this path calls kvm_apic_set_irq() directly, so ipi_hook does not see it.
+ */
+int kvm_pv_send_ipi(struct kvm_apic_map *map, u64 ipi_bitmap_low, u64 ipi_bitmap_high, u32 min,
+		    u32 icr, bool op_64_bit, struct kvm_apic_delivery *out);
 
 /* IRR/ISR/PPR */
 int apic_find_highest_irr(struct kvm_lapic *apic);

@@ -705,6 +705,65 @@ int kvm_irq_delivery_to_apic(struct kvm_apic_map *map, struct kvm_lapic *src,
 	return r;
 }
 
+/*
+ * The physical map lookup (kvm_recalculate_apic_map builds map->phys_map[] from the APIC
+ * IDs of the vCPUs whose APIC is hardware-enabled). Linear here; first match wins, where
+ * the kernel marks aliased IDs (APICV_INHIBIT_REASON_PHYSICAL_ID_ALIASED).
+ */
+struct kvm_lapic *kvm_apic_map_phys(struct kvm_apic_map *map, u32 apic_id)
+{
+	for (int i = 0; map && i < map->nr_vcpus; i++)
+		if (map->apic[i] && map->apic[i]->hw_enabled && map->apic[i]->id == apic_id)
+			return map->apic[i];
+	return NULL;
+}
+
+/* __pv_send_ipi() (lapic.c, v6.18): one bitmap word of APIC IDs from min. */
+static int __pv_send_ipi(u64 ipi_bitmap, int bits, struct kvm_apic_map *map,
+			 struct kvm_lapic_irq *irq, u32 min, struct kvm_apic_delivery *out)
+{
+	int count = 0;
+
+	for (int i = 0; i < bits; i++) {
+		struct kvm_lapic *apic;
+
+		if (!(ipi_bitmap & BIT_ULL(i)))
+			continue;
+		apic = kvm_apic_map_phys(map, min + (u32)i);
+		if (apic)
+			count += kvm_apic_set_irq(apic, irq, out);
+	}
+	return count;
+}
+
+/* kvm_pv_send_ipi() (lapic.c, v6.18) */
+int kvm_pv_send_ipi(struct kvm_apic_map *map, u64 ipi_bitmap_low, u64 ipi_bitmap_high, u32 min,
+		    u32 icr, bool op_64_bit, struct kvm_apic_delivery *out)
+{
+	struct kvm_lapic_irq irq = {0};
+	int cluster_size = op_64_bit ? 64 : 32;
+	int count;
+
+	if (out)
+		out->nr = 0;
+	if (icr & (APIC_DEST_MASK | APIC_SHORT_MASK))
+		return -EINVAL;
+	if (!map)
+		return -EOPNOTSUPP;
+	irq.vector = icr & APIC_VECTOR_MASK;
+	irq.delivery_mode = icr & APIC_MODE_MASK;
+	irq.level = (icr & APIC_INT_ASSERT) != 0;
+	irq.trig_mode = (icr & APIC_INT_LEVELTRIG) ? 1 : 0;
+	if (!op_64_bit) {
+		ipi_bitmap_low &= 0xffffffffu;
+		ipi_bitmap_high &= 0xffffffffu;
+	}
+	count = __pv_send_ipi(ipi_bitmap_low, cluster_size, map, &irq, min, out);
+	count +=
+	    __pv_send_ipi(ipi_bitmap_high, cluster_size, map, &irq, min + (u32)cluster_size, out);
+	return count;
+}
+
 /* kvm_apic_send_ipi() (lapic.c, v6.18): decode an ICR write and deliver. */
 int kvm_apic_send_ipi(struct kvm_lapic *apic, u32 icr_low, u32 icr_high,
 		      struct kvm_apic_delivery *out)

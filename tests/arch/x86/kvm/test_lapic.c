@@ -483,6 +483,38 @@ static void test_accept_rules(void **state)
 	assert_int_equal(kvm_create_lapic(&vm.apic[1], &vm.map, 0), -EEXIST);
 }
 
+/*
+ * PV send-IPI (KVM_HC_SEND_IPI): bit i of the low bitmap is APIC ID min + i, of the high
+ * one min + 64 + i (64-bit guest). min = 1, low = 0b101 -> IDs 1 and 3; high bit 0 ->
+ * ID 65, absent. Count 2, in ID order. A 32-bit guest: high bit 1 -> ID min + 32 + 1.
+ * Logical or shorthand ICRs are refused. The IPI hook is not called on this path.
+ */
+static void test_pv_send_ipi(void **state)
+{
+	struct vm vm;
+	struct hooks h = {0};
+	struct kvm_apic_delivery out;
+
+	vm_init(&vm, NV, false);
+	vm.map.ipi_hook = ipi_hook;
+	vm.map.hook_opaque = &h;
+	assert_int_equal(kvm_pv_send_ipi(&vm.map, 0x5, 0x1, 1, 0xf7, true, &out), 2);
+	assert_int_equal(out.nr, 2);
+	assert_int_equal(out.vcpu[0], 1);
+	assert_int_equal(out.vcpu[1], 3);
+	assert_true(apic_test_vector(0xf7, vm.apic[3].irr));
+	assert_int_equal(h.ipis, 0);
+	/* 32-bit: min 0, high bitmap bit 1 -> APIC ID 33: absent; low bit 7 -> ID 7 */
+	assert_int_equal(kvm_pv_send_ipi(&vm.map, 0x80, 0x2, 0, 0xf6, false, &out), 1);
+	assert_int_equal(out.vcpu[0], 7);
+	assert_int_equal(kvm_pv_send_ipi(&vm.map, 1, 0, 0, APIC_DEST_LOGICAL | 0xf6, true, &out),
+			 -EINVAL);
+	assert_int_equal(kvm_pv_send_ipi(&vm.map, 1, 0, 0, APIC_DEST_ALLINC | 0xf6, true, &out),
+			 -EINVAL);
+	assert_ptr_equal(kvm_apic_map_phys(&vm.map, 5), &vm.apic[5]);
+	assert_null(kvm_apic_map_phys(&vm.map, 99));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +527,7 @@ int main(void)
 	    cmocka_unit_test(test_posted_vs_exit),
 	    cmocka_unit_test(test_hooks),
 	    cmocka_unit_test(test_accept_rules),
+	    cmocka_unit_test(test_pv_send_ipi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
