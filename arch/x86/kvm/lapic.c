@@ -85,12 +85,12 @@ int kvm_create_lapic(struct kvm_lapic *apic, struct kvm_apic_map *map, int vcpu_
 {
 	if (vcpu_idx < 0 || vcpu_idx >= KVM_APIC_MAX_VCPUS)
 		return -EINVAL;
+	if (map && map->apic[vcpu_idx])
+		return -EEXIST;
 	memset(apic, 0, sizeof(*apic));
 	apic->vcpu_idx = vcpu_idx;
 	apic->map = map;
 	if (map) {
-		if (map->apic[vcpu_idx])
-			return -EEXIST;
 		map->apic[vcpu_idx] = apic;
 		if (map->nr_vcpus <= vcpu_idx)
 			map->nr_vcpus = vcpu_idx + 1;

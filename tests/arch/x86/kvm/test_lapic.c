@@ -480,7 +480,13 @@ static void test_accept_rules(void **state)
 	/* unknown register */
 	assert_int_equal(kvm_lapic_reg_write(&vm.apic[0], 0x3e0, 0, NULL), -EINVAL);
 	/* a second LAPIC for the same vCPU index */
-	assert_int_equal(kvm_create_lapic(&vm.apic[1], &vm.map, 0), -EEXIST);
+	{
+		struct kvm_lapic spare;
+
+		assert_int_equal(kvm_create_lapic(&spare, &vm.map, 0), -EEXIST);
+		assert_int_equal(kvm_create_lapic(&spare, &vm.map, KVM_APIC_MAX_VCPUS), -EINVAL);
+		assert_ptr_equal(vm.map.apic[0], &vm.apic[0]);
+	}
 }
 
 /*
