@@ -66,7 +66,7 @@ static const u32 map0_attr[256] = {
 	/* 70 */ R8(JB | A_F64 | A_NR2), R8(JB | A_F64 | A_NR2),
 	/* 80 */ A_M | IB | A_LOCK, A_M | IZ | A_LOCK, A_M | IB | A_I64 | A_LOCK, A_M | IB | A_LOCK,
 	/* 84 */ A_M, A_M, A_M | A_LOCK, A_M | A_LOCK,
-	/* 88 */ A_M, A_M, A_M, A_M, A_M, A_M | A_MEM, A_M, A_M | A_GRP | A_D64,
+	/* 88 */ A_M, A_M, A_M, A_M, A_M | A_GRP, A_M | A_MEM, A_M | A_GRP, A_M | A_GRP | A_D64,
 	/* 90 */ R8(0),
 	/* 98 */ 0, 0, AP | A_I64, 0, A_D64, A_D64, 0, 0,
 	/* A0 */ MOFFS | A_NR2, MOFFS | A_NR2, MOFFS | A_NR2, MOFFS | A_NR2, A_NR2, A_NR2, A_NR2, A_NR2,
@@ -75,7 +75,7 @@ static const u32 map0_attr[256] = {
 	/* C0 */ A_M | IB | A_GRP, A_M | IB | A_GRP, IW | A_F64, A_F64, A_ESC, A_ESC,
 	/* C6 */ A_M | IB | A_GRP, A_M | IZ | A_GRP,
 	/* C8 */ IWB | A_D64, A_D64, IW, 0, 0, IB, A_I64, 0,
-	/* D0 */ A_M | A_GRP, A_M | A_GRP, A_M | A_GRP, A_M | A_GRP, IB | A_I64, A_ESC, A_UD, 0,
+	/* D0 */ A_M | A_GRP, A_M | A_GRP, A_M | A_GRP, A_M | A_GRP, IB | A_I64, A_ESC, A_I64, 0,
 	/* D8 */ R8(A_M | A_GRP),
 	/* E0 */ JB | A_F64 | A_NR2, JB | A_F64 | A_NR2, JB | A_F64 | A_NR2, JB | A_F64 | A_NR2,
 	/* E4 */ IB | A_NR2, IB | A_NR2, IB | A_NR2, IB | A_NR2,
@@ -92,7 +92,7 @@ static const u32 map0_attr[256] = {
  */
 static const u32 map1_attr[256] = {
 	/* 00 */ A_M | A_GRP, A_M | A_GRP, A_M, A_M, A_UD, 0, 0, 0,
-	/* 08 */ 0, 0, A_UD, 0, A_UD, A_M | A_MEM, 0, A_ESC,
+	/* 08 */ 0, 0, A_UD, 0, A_UD, A_M | A_MEM | A_GRP, 0, A_ESC,
 	/* 10 */ R8(SSE),
 	/* 18 */ A_M | A_GRP, A_M | A_GRP, A_M, A_M, A_M, A_M, A_M, A_M,
 	/* 20 */ A_M | A_MODREG, A_M | A_MODREG, A_M | A_MODREG, A_M | A_MODREG, A_UD, A_UD, A_UD, A_UD,
@@ -106,7 +106,7 @@ static const u32 map1_attr[256] = {
 	/* 78 */ A_M, A_M, A_UD, A_UD, SSE, SSE, SSE, SSE,
 	/* 80 */ R8(JZ | A_F64 | A_NR2), R8(JZ | A_F64 | A_NR2),
 	/* 90 */ R8(A_M), R8(A_M),
-	/* A0 */ A_D64, A_D64, 0, A_M, A_M | IB, A_M, A_UD, A_UD,
+	/* A0 */ A_D64, A_D64, 0, A_M, A_M | IB, A_M, A_M | A_GRP, A_M | A_GRP,
 	/* A8 */ A_D64, A_D64, 0, A_M | A_LOCK, A_M | IB, A_M, A_M | A_GRP, A_M,
 	/* B0 */ A_M | A_LOCK, A_M | A_LOCK, A_M | A_MEM, A_M | A_LOCK, A_M | A_MEM, A_M | A_MEM, A_M, A_M,
 	/* B8 */ A_M | A_GRP, A_M, A_M | IB | A_GRP | A_LOCK, A_M | A_LOCK, A_M, A_M, A_M, A_M,
@@ -115,7 +115,7 @@ static const u32 map1_attr[256] = {
 	/* C8 */ R8(0),
 	/* D0 */ R8(SSE), R8(SSE),
 	/* E0 */ R8(SSE), R8(SSE),
-	/* F0 */ R8(SSE), SSE, SSE, SSE, SSE, SSE, SSE, SSE, SSE,
+	/* F0 */ R8(SSE), SSE, SSE, SSE, SSE, SSE, SSE, SSE, A_M | A_UD, /* FF: UD0 raises #UD */
 };
 
 static bool is_legacy_prefix(u8 b)
@@ -257,6 +257,9 @@ static int group_check(struct x86_insn *in, u32 *attr)
 
 	if (in->map == 0) {
 		switch (in->opcode) {
+		case 0x8c: /* MOV Ev, Sreg / MOV Sreg, Ew: six segment registers */
+		case 0x8e:
+			return r > 5 ? X86_UD_OPCODE : 0;
 		case 0x8f: /* POP Ev: only /0 (others are AMD XOP, not modelled) */
 			return r ? X86_UD_OPCODE : 0;
 		case 0xc6:
@@ -287,13 +290,19 @@ static int group_check(struct x86_insn *in, u32 *attr)
 				*attr |= A_D64;
 			return 0;
 		case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3:
-			return 0; /* /6 is the SAL alias, accepted */
-		default: /* x87 D8-DF: the register forms with holes */
-			if (!mod3)
+			/* /6 is the undocumented SAL alias: not decoded (as llvm-mc) */
+			return r == 6 ? X86_UD_OPCODE : 0;
+		default: /* x87 D8-DF: memory holes, and the register forms with holes */
+			if (!mod3) {
+				if ((in->opcode == 0xd9 && r == 1) ||
+				    (in->opcode == 0xdb && (r == 4 || r == 6)) ||
+				    (in->opcode == 0xdd && r == 5))
+					return X86_UD_OPCODE;
 				return 0;
+			}
 			switch (in->opcode) {
-			case 0xd9: /* D9 D1-D7, E2 E3 E6 E7, EF: undefined */
-				if ((in->modrm >= 0xd1 && in->modrm <= 0xd7) || in->modrm == 0xe2 ||
+			case 0xd9: /* D9 D1-DF, E2 E3 E6 E7, EF: undefined (D8-DF: FSTP1 alias) */
+				if ((in->modrm >= 0xd1 && in->modrm <= 0xdf) || in->modrm == 0xe2 ||
 				    in->modrm == 0xe3 || in->modrm == 0xe6 || in->modrm == 0xe7 ||
 				    in->modrm == 0xef)
 					return X86_UD_OPCODE;
@@ -310,8 +319,11 @@ static int group_check(struct x86_insn *in, u32 *attr)
 					       (in->modrm >= 0xda && in->modrm <= 0xdf) ?
 					       X86_UD_OPCODE :
 					       0;
-			case 0xdf: /* only DF E0 (fnstsw ax), E8-F7 */
-				return in->modrm == 0xe0 || (in->modrm >= 0xe8 && in->modrm <= 0xf7) ?
+			case 0xdc: /* DC D0-DF: FCOM2/FCOMP3 aliases, not decoded */
+				return in->modrm >= 0xd0 && in->modrm <= 0xdf ? X86_UD_OPCODE : 0;
+			case 0xdf: /* DF C0-C7 (FFREEP), E0 (FNSTSW AX), E8-F7 */
+				return in->modrm <= 0xc7 || in->modrm == 0xe0 ||
+					       (in->modrm >= 0xe8 && in->modrm <= 0xf7) ?
 					       0 :
 					       X86_UD_OPCODE;
 			case 0xdd: /* DD C8-CF, F0-FF */
@@ -324,18 +336,26 @@ static int group_check(struct x86_insn *in, u32 *attr)
 	}
 	/* map 1 */
 	switch (in->opcode) {
-	case 0x00: /* SLDT STR LLDT LTR VERR VERW; /6 /7 undefined here */
+	case 0x00: /* SLDT STR LLDT LTR VERR VERW; F2 /6 LKGS (64-bit); /7 undefined */
+		if (r == 6 && in->last_rep == 0xf2 && in->mode == 64)
+			return 0;
 		return r >= 6 ? X86_UD_OPCODE : 0;
 	case 0x01: /* memory forms; the mod=3 system instructions are not modelled */
 		if (mod3)
 			return X86_UD_OPCODE;
 		return r == 5 ? X86_UD_OPCODE : 0;
-	case 0x18: /* PREFETCH hints /0-/3 need memory; the rest are hint NOPs */
-		if (mod3 && r < 4)
-			return X86_UD_OPCODE;
-		return 0;
-	case 0x19:
-		return 0;
+	case 0xa6: /* VIA PadLock: XSHA1 XSHA256 (and MONTMUL C0) */
+		return in->modrm == 0xc0 || in->modrm == 0xc8 || in->modrm == 0xd0 ? 0 : X86_UD_OPCODE;
+	case 0xa7: /* VIA PadLock: XSTORE XCRYPTECB/CBC/CTR/CFB/OFB */
+		return mod3 && !(in->modrm & 7) && in->modrm <= 0xe8 ? 0 : X86_UD_OPCODE;
+	case 0x0d: /* PREFETCH /0, PREFETCHW /1, PREFETCHWT1 /2 */
+		return r > 2 ? X86_UD_OPCODE : 0;
+	case 0x18: /* PREFETCHh /0-/3, PREFETCHIT1 /6, PREFETCHIT0 /7: memory only */
+		if (mod3)
+			return X86_UD_MODRM;
+		if (r >= 6 && in->mode != 64)
+			return X86_UD_OPCODE; /* PREFETCHITx: 64-bit only */
+		return r == 4 || r == 5 ? X86_UD_OPCODE : 0;
 	case 0x71: case 0x72: case 0x73: /* shift-by-immediate groups: register only */
 		return mod3 ? 0 : X86_UD_MODRM;
 	case 0xae: /* FXSAVE..CLFLUSH memory forms; register forms not modelled */
@@ -501,7 +521,7 @@ static u8 map2_ok(u8 op)
 	if (op == 0xf0 || op == 0xf1) /* MOVBE (none/66), CRC32 (F2, 66 F2) */
 		return 1 | 2 | 8;
 	if (op == 0xf6)
-		return 2 | 4; /* ADCX / ADOX */
+		return 1 | 2 | 4; /* WRSS (memory) / ADCX / ADOX */
 	return 0;
 }
 
@@ -649,8 +669,9 @@ int insn_decode(struct x86_insn *in, const u8 *buf, size_t len, int mode)
 			      (in->prefixes & X86_PFX_66) ? 2 : 1;
 			if (!(ok & pfx))
 				return finish(in, &d, X86_UD_OPCODE);
-			if (in->map == 2 && in->opcode >= 0xf0 && in->opcode <= 0xf1 && pfx != 8 &&
-			    in->mod == 3) /* MOVBE is memory only */
+			if (in->map == 2 && ((in->opcode >= 0xf0 && in->opcode <= 0xf1 && pfx != 8) ||
+					     (in->opcode == 0xf6 && pfx == 1)) &&
+			    in->mod == 3) /* MOVBE, WRSS are memory only */
 				return finish(in, &d, X86_UD_MODRM);
 			if (in->prefixes & X86_PFX_LOCK)
 				return finish(in, &d, X86_UD_LOCK);
@@ -673,7 +694,7 @@ int insn_decode(struct x86_insn *in, const u8 *buf, size_t len, int mode)
 				attr = A_M; /* ARPL */
 			else if (b == 0x06 || b == 0x07 || b == 0x0e || b == 0x16 || b == 0x17 ||
 				 b == 0x1e || b == 0x1f || b == 0x27 || b == 0x2f || b == 0x37 ||
-				 b == 0x3f || b == 0x60 || b == 0x61 || b == 0xce)
+				 b == 0x3f || b == 0x60 || b == 0x61 || b == 0xce || b == 0xd6)
 				attr = 0;
 			else if (b == 0x82)
 				attr = A_M | IB | A_LOCK;
@@ -715,6 +736,10 @@ have_opcode:
 			}
 			set_sizes(in, attr);
 		}
+	} else if (attr & A_GRP) {
+		ud = group_check(in, &attr);
+		if (ud)
+			return finish(in, &d, ud);
 	}
 	if (decode_imm(in, &d, attr))
 		return finish(in, &d, 0);
@@ -778,15 +803,15 @@ static int decode_vex(struct x86_insn *in, struct dstate *d, u8 first)
 	}
 	if (in->mode != 64) {
 		in->r3 = in->x3 = in->b3 = 0;
-		in->vvvv &= 7;
-		if (first == 0xc4)
-			in->w = in->w; /* W is kept; only the operand size of GPR forms uses it */
+		in->vvvv &= 7; /* vvvv[3] is ignored outside 64-bit mode */
 	}
 	in->opcode_off = d->pos;
 	if (!fetch(d, &in->opcode))
 		return 0;
 	if (in->map < 1 || in->map > 3)
 		return X86_UD_VEX_MAP;
+	if (ud)
+		return ud;
 	set_sizes(in, 0);
 	in->opsize = in->mode == 64 && in->w ? 8 : 4;
 	if (!decode_modrm(in, d))
@@ -821,7 +846,9 @@ static int decode_vex(struct x86_insn *in, struct dstate *d, u8 first)
 		if (!ud && in->vl)
 			ud = X86_UD_OPCODE;
 	} else if (in->map == 3) {
-		ud = in->opcode == 0xf0 && in->pp == 3 && !in->vl ? 0 : X86_UD_OPCODE; /* RORX */
+		/* RORX: VEX.LZ.F2.0F3A, vvvv must be 1111b */
+		ud = in->opcode == 0xf0 && in->pp == 3 && !in->vl && (in->vex[1] & 0x78) == 0x78 ?
+			     0 : X86_UD_OPCODE;
 	} else {
 		/* map 1: VPADDD/VPXOR-type integer ops (66 pp), 128/256 */
 		switch (in->opcode) {
@@ -915,6 +942,13 @@ static int decode_evex(struct x86_insn *in, struct dstate *d)
  * destination, ND=0 requires vvvv = 0 (V4:vvvv all ones encoded). Called twice: before
  * the ModRM (has_modrm false: opcode-level rules and the immediate) and after it.
  */
+static bool byte_form(u8 op)
+{
+	if (op < 0x34 && (op & 7) < 4)
+		return !(op & 1);
+	return op == 0x80 || op == 0xc0 || op == 0xd0 || op == 0xd2 || op == 0xf6 || op == 0xfe;
+}
+
 static int evex_map4_check(struct x86_insn *in, u32 *attr)
 {
 	u8 op = in->opcode, r = in->modrm >> 3 & 7;
@@ -943,12 +977,21 @@ static int evex_map4_check(struct x86_insn *in, u32 *attr)
 		break;
 	case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
 	case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
-		/* CMOVcc (ND=1) / CFCMOVcc (ND=0 or 1 with NF=1): NF selects CFCMOV */
-		if (!nd && !nf)
-			return X86_UD_APX_FORM; /* CFCMOV with ND=0 has NF=1 */
-		return 0;
-	case 0x69: *attr |= IZ; nd_ok = true; break; /* IMUL Iz */
-	case 0x6b: *attr |= IB; break;
+		/*
+		 * pp=F2: EVEX SETcc / SETZUcc (W=0, NF=0, vvvv=0); otherwise CMOVcc (ND=1) and CFCMOVcc
+		 * (NF=1, or ND=0: the load form), all four ND/NF combinations (LLVM 19).
+		 */
+		if (in->pp == 3) {
+			if (in->w || nf || in->vvvv) /* ND=1: SETZUcc */
+				return X86_UD_APX_FORM;
+			return 0;
+		}
+		break;
+	case 0x69: case 0x6b: /* IMUL r, r/m, imm; ND=1 is IMULZU: no NF, vvvv = 0 */
+		*attr |= op == 0x69 ? IZ : IB;
+		if (nd && (nf || in->vvvv))
+			return X86_UD_APX_FORM;
+		break;
 	case 0xaf: break; /* IMUL r, r/m */
 	case 0x80: case 0x83: *attr |= IB; goto grp1;
 	case 0x81: *attr |= IZ;
@@ -1005,6 +1048,9 @@ push2pop2:
 		return X86_UD_OPCODE;
 	}
 	if (!(pp_ok & BIT(in->pp)))
+		return X86_UD_APX_FORM;
+	/* 66 selects 16-bit operands: not with W=1, not on byte forms (LLVM, XED OSZ rules) */
+	if (in->pp == 1 && (in->w || byte_form(op)))
 		return X86_UD_APX_FORM;
 	if (nf && !nf_ok)
 		return X86_UD_APX_FORM;
