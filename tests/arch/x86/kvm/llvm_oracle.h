@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* dlopen wrapper around libLLVM-19's C disassembler API (llvm-c/Disassembler.h). */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 typedef void *LLVMDisasmContextRef;
 struct llvm_oracle {
 	void *h;
@@ -15,7 +17,7 @@ static int llvm_oracle_open(struct llvm_oracle *o)
 	LLVMDisasmContextRef (*create)(const char *, void *, int, void *, void *);
 	int (*setopt)(LLVMDisasmContextRef, uint64_t);
 	void (*init)(void);
-	o->h = NULL;
+	memset(o, 0, sizeof(*o));
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]) && !o->h; i++)
 		o->h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
 	if (!o->h)
