@@ -22,16 +22,16 @@ const char *x86_gpr_name(unsigned int reg, unsigned int size, bool rex)
 	static const char *const w[8] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di" };
 	static const char *const b[8] = { "al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil" };
 	static const char *const h[4] = { "ah", "ch", "dh", "bh" };
-	static char ext[32][4][8];
+	static char ext[32][4][16];
 	static bool init;
 
 	if (reg > 31)
 		return "?";
 	if (!init) {
 		for (int r = 8; r < 32; r++) {
-			snprintf(ext[r][0], 8, "r%db", r);
-			snprintf(ext[r][1], 8, "r%dw", r);
-			snprintf(ext[r][2], 8, "r%dd", r);
+			snprintf(ext[r][0], sizeof(ext[r][0]), "r%db", r);
+			snprintf(ext[r][1], sizeof(ext[r][1]), "r%dw", r);
+			snprintf(ext[r][2], sizeof(ext[r][2]), "r%dd", r);
 		}
 		init = true;
 	}
