@@ -46,6 +46,7 @@ struct hr_thread {
 	clockid_t clk;
 	u64 cpu0, cpu1, sw0, sw1;
 	bool started;
+	bool nice_failed;
 };
 
 struct hr_ctx {
@@ -126,8 +127,12 @@ static void *task_main(void *arg)
 		if (sched_setaffinity(0, sizeof(set), &set))
 			r = -errno;
 	}
-	if (!r && setpriority(PRIO_PROCESS, (id_t)tid, t->nice))
-		r = -errno;
+	if (!r && setpriority(PRIO_PROCESS, (id_t)tid, t->nice)) {
+		if (errno == EACCES || errno == EPERM)
+			me->nice_failed = true; /* reported by the main thread; runs at its nice */
+		else
+			r = -errno;
+	}
 	if (!r && me->cgdir) {
 		char buf[32];
 
@@ -447,6 +452,10 @@ int hostrun_threads(const struct scenario *s, const struct hostrun_opts *o,
 			goto stop;
 		}
 		r = 0;
+		if (c.th[k].nice_failed && o->notes)
+			fprintf(o->notes, "hostrun: [task %s] nice = %d not applied (needs root or "
+					  "CAP_SYS_NICE): it runs at the caller's nice\n", c.th[k].name,
+				c.th[k].t->nice);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w0);
 	t0 = now_ns(CLOCK_MONOTONIC);
