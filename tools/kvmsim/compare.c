@@ -18,25 +18,25 @@
 #include "kvmsim/json.h"
 
 static const char usage[] =
-	"usage: kvmsim compare SCENARIO [options]\n"
-	"\n"
-	"Run SCENARIO in the model (as kvmsim run) and on this machine (as kvmsim hostrun)\n"
-	"and print, per task, the CPU share of both and their difference in percentage\n"
-	"points, and the wait latency p50/p99 of both. See docs/validation.md.\n"
-	"\n"
-	"options:\n"
-	"  --json                 print JSON\n"
-	"  --set SECTION.KEY=VAL  override a key for both runs\n"
-	"  --no-cgroups           hostrun without cgroups\n"
-	"  --no-shield            hostrun without the MAX_SHARES shield group\n"
-	"  -h, --help             this text\n"
-	"\n"
-	"exit status: 0 ok, 1 runtime error, 2 usage error or bad scenario\n";
+    "usage: kvmsim compare SCENARIO [options]\n"
+    "\n"
+    "Run SCENARIO in the model (as kvmsim run) and on this machine (as kvmsim hostrun)\n"
+    "and print, per task, the CPU share of both and their difference in percentage\n"
+    "points, and the wait latency p50/p99 of both. See docs/validation.md.\n"
+    "\n"
+    "options:\n"
+    "  --json                 print JSON\n"
+    "  --set SECTION.KEY=VAL  override a key for both runs\n"
+    "  --no-cgroups           hostrun without cgroups\n"
+    "  --no-shield            hostrun without the MAX_SHARES shield group\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: 0 ok, 1 runtime error, 2 usage error or bad scenario\n";
 
 static void print_table(const struct run_result *m, const struct run_result *h, double maxd)
 {
-	printf("%-16s %-10s %8s %8s %8s %10s %10s %10s %10s\n", "task", "cgroup", "model%",
-	       "host%", "diff_pp", "m_p50_ms", "h_p50_ms", "m_p99_ms", "h_p99_ms");
+	printf("%-16s %-10s %8s %8s %8s %10s %10s %10s %10s\n", "task", "cgroup", "model%", "host%",
+	       "diff_pp", "m_p50_ms", "h_p50_ms", "m_p99_ms", "h_p99_ms");
 	for (int i = 0; i < m->nr_tasks && i < h->nr_tasks; i++) {
 		const struct task_result *a = &m->tasks[i], *b = &h->tasks[i];
 
@@ -89,9 +89,9 @@ static void print_json(const struct scenario *s, const struct run_result *m,
 static int compare_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},	{"set", required_argument, NULL, 'S'},
-		{"no-cgroups", no_argument, NULL, 'n'}, {"no-shield", no_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'},	{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},	    {"set", required_argument, NULL, 'S'},
+	    {"no-cgroups", no_argument, NULL, 'n'}, {"no-shield", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	struct hostrun_opts o = {.notes = stderr};
 	struct host_run_opts mo = {0};
@@ -106,24 +106,34 @@ static int compare_main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = 1; break;
-		case 'S': sets[nsets++] = optarg; break;
-		case 'n': o.no_cgroups = true; break;
-		case 'N': o.no_shield = true; break;
+		case 'j':
+			json = 1;
+			break;
+		case 'S':
+			sets[nsets++] = optarg;
+			break;
+		case 'n':
+			o.no_cgroups = true;
+			break;
+		case 'N':
+			o.no_shield = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			free(sets);
 			return 0;
 		default:
 			fprintf(stderr,
-				"kvmsim compare: unknown or incomplete option '%s' (see kvmsim compare --help)\n",
+				"kvmsim compare: unknown or incomplete option '%s' (see kvmsim "
+				"compare --help)\n",
 				argv[optind - 1]);
 			free(sets);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "kvmsim compare: expected one SCENARIO file (see kvmsim compare --help)\n");
+		fprintf(stderr,
+			"kvmsim compare: expected one SCENARIO file (see kvmsim compare --help)\n");
 		free(sets);
 		return EXIT_USAGE;
 	}

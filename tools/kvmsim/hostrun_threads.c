@@ -9,10 +9,11 @@
  * - runtime: the thread's CPU clock (pthread_getcpuclockid), read by the main thread;
  * - nr_switches: voluntary + involuntary context switches from /proc/self/task/TID/status;
  * - wait latency: every thread reads CLOCK_MONOTONIC in its loop; a gap larger than
- *   GAP_NS (200 us; interrupts and VM exits of this virtual machine take ~30 us) between two reads while the thread is runnable (burning, or inside
- *   sched_yield()) is one wait; for a periodic task the wakeup latency is the time from
- *   the timer's expiry to the first read after clock_nanosleep() (timer slack set to 1 ns).
- *   Interrupt time above GAP_NS is counted as wait too (it is small next to ms slices).
+ *   GAP_NS (200 us; interrupts and VM exits of this virtual machine take ~30 us) between two reads
+ * while the thread is runnable (burning, or inside sched_yield()) is one wait; for a periodic task
+ * the wakeup latency is the time from the timer's expiry to the first read after clock_nanosleep()
+ * (timer slack set to 1 ns). Interrupt time above GAP_NS is counted as wait too (it is small next
+ * to ms slices).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -32,16 +33,16 @@
 
 #include "kvmsim/hostrun.h"
 
-#define GAP_NS 200000ull	/* a clock gap above this is a wait; below: interrupts, VM exits */
-#define SHIELD_SHARES 262144ull	/* MAX_SHARES: the scenario's root against the machine */
+#define GAP_NS	      200000ull /* a clock gap above this is a wait; below: interrupts, VM exits */
+#define SHIELD_SHARES 262144ull /* MAX_SHARES: the scenario's root against the machine */
 
 struct hr_thread {
 	pthread_t th;
 	const struct scn_task *t;
 	char name[SCN_NAME_MAX + 16];
-	const char *cgdir;		/* tasks file directory, or NULL */
+	const char *cgdir; /* tasks file directory, or NULL */
 	atomic_int tid;
-	atomic_int ready;		/* 1 set up, -errno failed */
+	atomic_int ready; /* 1 set up, -errno failed */
 	struct hist wait;
 	clockid_t clk;
 	u64 cpu0, cpu1, sw0, sw1;
@@ -53,8 +54,8 @@ struct hr_ctx {
 	const struct scenario *s;
 	struct hr_thread *th;
 	int nr;
-	char top[256];			/* private cgroup directory, "" when none */
-	char (*cgpath)[512];		/* per scenario cgroup */
+	char top[256];	     /* private cgroup directory, "" when none */
+	char (*cgpath)[512]; /* per scenario cgroup */
 	bool v2;
 	atomic_int go, stop, measuring;
 };
@@ -277,22 +278,25 @@ static int setup_cgroups(struct hr_ctx *c, const struct hostrun_opts *o, char *e
 
 	if (find_cpu_controller(c, base, sizeof(base))) {
 		if (o->notes)
-			fprintf(o->notes, "hostrun: no cpu cgroup controller: running without cgroups "
-					  "(cgroup shares not applied)\n");
+			fprintf(o->notes,
+				"hostrun: no cpu cgroup controller: running without cgroups "
+				"(cgroup shares not applied)\n");
 		return 1;
 	}
 	if (geteuid() != 0) {
 		if (o->notes)
-			fprintf(o->notes, "hostrun: not root: cannot create cgroups under %s "
-					  "(cgroup shares not applied)\n", base);
+			fprintf(o->notes,
+				"hostrun: not root: cannot create cgroups under %s "
+				"(cgroup shares not applied)\n",
+				base);
 		return 1;
 	}
 	snprintf(c->top, sizeof(c->top), "%s/kvmsim-%d", base, (int)getpid());
 	if (mkdir(c->top, 0755)) {
 		r = -errno;
 		if (o->notes)
-			fprintf(o->notes, "hostrun: mkdir %s: %s: running without cgroups\n", c->top,
-				strerror(-r));
+			fprintf(o->notes, "hostrun: mkdir %s: %s: running without cgroups\n",
+				c->top, strerror(-r));
 		c->top[0] = '\0';
 		return 1;
 	}
@@ -334,8 +338,8 @@ static int wait_until(u64 deadline, const sigset_t *sigs)
 	}
 }
 
-int hostrun_threads(const struct scenario *s, const struct hostrun_opts *o,
-		    struct run_result *out, char *err)
+int hostrun_threads(const struct scenario *s, const struct hostrun_opts *o, struct run_result *out,
+		    char *err)
 {
 	struct hostrun_opts dflt = {0};
 	struct hr_ctx c = {0};
@@ -358,17 +362,19 @@ int hostrun_threads(const struct scenario *s, const struct hostrun_opts *o,
 		const struct scn_task *t = &s->tasks[i];
 
 		if (t->behavior == TASK_YIELD_TO) {
-			snprintf(err, SCN_ERR_MAX,
-				 "%s:%d: [task %s] behavior = yield-to cannot run on the real machine "
-				 "(yield_to() is a kernel-internal call): refused", s->path, t->line,
-				 t->name);
+			snprintf(
+			    err, SCN_ERR_MAX,
+			    "%s:%d: [task %s] behavior = yield-to cannot run on the real machine "
+			    "(yield_to() is a kernel-internal call): refused",
+			    s->path, t->line, t->name);
 			return -EOPNOTSUPP;
 		}
 		if (t->has_cpus)
 			for (int cpu = 0; cpu < NR_CPUS; cpu++)
 				if (cpumask_test_cpu(cpu, &t->cpus) && cpu >= ncpu) {
 					snprintf(err, SCN_ERR_MAX,
-						 "%s:%d: [task %s] cpus: CPU %d is not online here (%ld CPUs): refused",
+						 "%s:%d: [task %s] cpus: CPU %d is not online here "
+						 "(%ld CPUs): refused",
 						 s->path, t->cpus_line, t->name, cpu, ncpu);
 					return -EINVAL;
 				}
@@ -384,7 +390,8 @@ int hostrun_threads(const struct scenario *s, const struct hostrun_opts *o,
 		snprintf(err, SCN_ERR_MAX, "hostrun: out of memory");
 		return -ENOMEM;
 	}
-	/* SIGINT/SIGTERM are taken by sigtimedwait() in this thread; the task threads inherit the mask. */
+	/* SIGINT/SIGTERM are taken by sigtimedwait() in this thread; the task threads inherit the
+	 * mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -400,8 +407,10 @@ int hostrun_threads(const struct scenario *s, const struct hostrun_opts *o,
 		fprintf(o->notes, "hostrun: --no-cgroups: cgroup shares not applied\n");
 	}
 	if (!c.top[0] && s->nr_cgroups && o->notes)
-		fprintf(o->notes, "hostrun: %d cgroup(s) of the scenario are not applied: every task "
-				  "runs in the caller's cgroup\n", s->nr_cgroups);
+		fprintf(o->notes,
+			"hostrun: %d cgroup(s) of the scenario are not applied: every task "
+			"runs in the caller's cgroup\n",
+			s->nr_cgroups);
 
 	k = 0;
 	for (int i = 0; i < s->nr_tasks; i++) {
@@ -446,16 +455,20 @@ int hostrun_threads(const struct scenario *s, const struct hostrun_opts *o,
 			usleep(200);
 		r = atomic_load(&c.th[k].ready);
 		if (r < 0) {
-			snprintf(err, SCN_ERR_MAX, "hostrun: [task %s] setting nice %d / affinity / cgroup: %s%s",
+			snprintf(err, SCN_ERR_MAX,
+				 "hostrun: [task %s] setting nice %d / affinity / cgroup: %s%s",
 				 c.th[k].t->name, c.th[k].t->nice, strerror(-r),
-				 r == -EACCES || r == -EPERM ? " (negative nice needs root or CAP_SYS_NICE)" : "");
+				 r == -EACCES || r == -EPERM
+				     ? " (negative nice needs root or CAP_SYS_NICE)"
+				     : "");
 			goto stop;
 		}
 		r = 0;
 		if (c.th[k].nice_failed && o->notes)
-			fprintf(o->notes, "hostrun: [task %s] nice = %d not applied (needs root or "
-					  "CAP_SYS_NICE): it runs at the caller's nice\n", c.th[k].name,
-				c.th[k].t->nice);
+			fprintf(o->notes,
+				"hostrun: [task %s] nice = %d not applied (needs root or "
+				"CAP_SYS_NICE): it runs at the caller's nice\n",
+				c.th[k].name, c.th[k].t->nice);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w0);
 	t0 = now_ns(CLOCK_MONOTONIC);
@@ -513,7 +526,8 @@ stop:
 			tr->nr_switches = th->sw1 - th->sw0;
 		}
 	} else if (r == -EINTR) {
-		snprintf(err, SCN_ERR_MAX, "hostrun: interrupted: threads stopped, cgroups removed");
+		snprintf(err, SCN_ERR_MAX,
+			 "hostrun: interrupted: threads stopped, cgroups removed");
 	}
 	for (k = 0; k < n; k++)
 		hist_free(&c.th[k].wait);
