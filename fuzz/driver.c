@@ -17,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT 65536
+#define FUZZ_MAX_INPUT 65536
 #define MAX_SEEDS 256
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -42,8 +42,8 @@ static int load(const char *path, struct input *in)
 
 	if (!f)
 		return -1;
-	in->data = malloc(MAX_INPUT);
-	in->size = fread(in->data, 1, MAX_INPUT, f);
+	in->data = malloc(FUZZ_MAX_INPUT);
+	in->size = fread(in->data, 1, FUZZ_MAX_INPUT, f);
 	fclose(f);
 	return 0;
 }
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	int nseeds = 0, rounds = 20000;
 	const char *base = strrchr(argv[0], '/');
 	char dir[512];
-	uint8_t *buf = malloc(MAX_INPUT);
+	uint8_t *buf = malloc(FUZZ_MAX_INPUT);
 
 	base = base ? base + 1 : argv[0];
 	for (int i = 1; i < argc; i++) {
@@ -124,15 +124,15 @@ int main(int argc, char **argv)
 					const struct input *o = &seeds[next() % nseeds];
 					size_t at = size ? next() % size : 0, n = o->size ? next() % o->size : 0;
 
-					if (at + n > MAX_INPUT)
-						n = MAX_INPUT - at;
+					if (at + n > FUZZ_MAX_INPUT)
+						n = FUZZ_MAX_INPUT - at;
 					memcpy(buf + at, o->data, n);
 					if (at + n > size)
 						size = at + n;
 					break;
 				}
 				default:
-					if (size < MAX_INPUT)
+					if (size < FUZZ_MAX_INPUT)
 						buf[size++] = (uint8_t)(m >> 24);
 				}
 			}

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "kvmsim/cpumask.h"
@@ -52,8 +53,11 @@ int cpulist_parse(const char *s, struct cpumask *m, int *bad)
 				return -EINVAL;
 		}
 		if (b >= NR_CPUS) {
+			long first = a >= NR_CPUS ? a : b;
+
+			/* Clamp, not truncate: 2^32 must not read back as CPU 0. */
 			if (bad)
-				*bad = (int)(a >= NR_CPUS ? a : b);
+				*bad = first > INT_MAX ? INT_MAX : (int)first;
 			return -ERANGE;
 		}
 		for (long c = a; c <= b; c++)

@@ -23,6 +23,15 @@ static bool only_blank(const char *s)
 	return *skip_blank(s) == '\0';
 }
 
+/*
+ * Decimal, or hexadecimal with a 0x prefix. A leading zero is not octal: "010" in a
+ * scenario means ten, as a reader expects.
+ */
+static int number_base(const char *digits)
+{
+	return digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ? 16 : 10;
+}
+
 int parse_u64(const char *s, u64 *out)
 {
 	char *end;
@@ -32,7 +41,7 @@ int parse_u64(const char *s, u64 *out)
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, number_base(s));
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (end == s || !only_blank(end))
@@ -50,7 +59,7 @@ int parse_s64(const char *s, s64 *out)
 	if (!isdigit((unsigned char)*s) && *s != '-' && *s != '+')
 		return -EINVAL;
 	errno = 0;
-	v = strtoll(s, &end, 0);
+	v = strtoll(s, &end, number_base(s + (*s == '-' || *s == '+')));
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (end == s || !only_blank(end))
@@ -131,9 +140,10 @@ int parse_duration_ns(const char *s, u64 *out)
 			return -EINVAL;
 		mult = units[i].mult;
 	}
-	v *= mult;
-	if (!(v >= 0) || v > 1.8e19)
+	v = v * mult + 0.5;
+	/* 0x1p64 is the first double past U64_MAX; llround would stop at 2^63. */
+	if (!(v >= 0) || v >= 0x1p64)
 		return -ERANGE;
-	*out = (u64)llround(v);
+	*out = (u64)v;
 	return 0;
 }

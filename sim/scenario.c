@@ -88,6 +88,27 @@ static int fail(struct loader *ld, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* The line to remember for the key being set (see SCN_LINE_SET). */
+static int key_line(const struct loader *ld)
+{
+	return ld->line > 0 ? ld->line : SCN_LINE_SET;
+}
+
+/* fail() at a remembered key line; a key from --set is reported as "--set". */
+#define fail_at(ld, key_line_, fmt, ...)                                                     \
+	({                                                                                   \
+		int saved_line_ = (ld)->line;                                                \
+		const char *saved_where_ = (ld)->where;                                      \
+		int r_;                                                                      \
+		(ld)->line = (key_line_) > 0 ? (key_line_) : 0;                              \
+		if ((key_line_) == SCN_LINE_SET)                                             \
+			(ld)->where = "--set";                                               \
+		r_ = fail(ld, fmt, ##__VA_ARGS__);                                           \
+		(ld)->line = saved_line_;                                                    \
+		(ld)->where = saved_where_;                                                  \
+		r_;                                                                          \
+	})
+
 static void copy_name(char *dst, const char *src)
 {
 	snprintf(dst, SCN_NAME_MAX, "%s", src);
@@ -220,10 +241,14 @@ static int host_key(struct loader *ld, const char *sec, const char *key, const c
 		return set_int(ld, sec, key, val, &h->cpus, 1, NR_CPUS);
 	if (!strcmp(key, "hz"))
 		return set_int(ld, sec, key, val, &h->hz, 100, 1000);
-	if (!strcmp(key, "duration"))
+	if (!strcmp(key, "duration")) {
+		h->duration_line = key_line(ld);
 		return set_duration(ld, sec, key, val, &h->duration, 1);
-	if (!strcmp(key, "warmup"))
+	}
+	if (!strcmp(key, "warmup")) {
+		h->warmup_line = key_line(ld);
 		return set_duration(ld, sec, key, val, &h->warmup, 0);
+	}
 	if (!strcmp(key, "balance_interval"))
 		return set_duration(ld, sec, key, val, &h->balance_interval_ns, 0);
 	if (!strcmp(key, "seed")) {
@@ -321,6 +346,7 @@ static int cgroup_key(struct loader *ld, const char *sec, const char *key, const
 		if (!valid_name(val))
 			return BAD("expected a cgroup name");
 		copy_name(c->parent, val);
+		c->parent_line = key_line(ld);
 		return 0;
 	}
 	return fail(ld, "[%s] %s: unknown key (known: shares, weight, parent)", sec, key);
@@ -335,6 +361,7 @@ static int task_key(struct loader *ld, const char *sec, const char *key, const c
 		if (!valid_name(val))
 			return BAD("expected a cgroup name");
 		copy_name(t->cgroup, val);
+		t->cgroup_line = key_line(ld);
 		return 0;
 	}
 	if (!strcmp(key, "nice"))
@@ -349,7 +376,7 @@ static int task_key(struct loader *ld, const char *sec, const char *key, const c
 		if (r)
 			return BAD("expected a CPU list such as 0-3,8");
 		t->has_cpus = true;
-		t->cpus_line = ld->line;
+		t->cpus_line = key_line(ld);
 		return 0;
 	}
 	if (!strcmp(key, "behavior") || !strcmp(key, "behaviour")) {
@@ -370,6 +397,7 @@ static int task_key(struct loader *ld, const char *sec, const char *key, const c
 		if (!valid_name(val) && !strchr(val, '.'))
 			return BAD("expected a task name");
 		copy_name(t->target, val);
+		t->target_line = key_line(ld);
 		return 0;
 	}
 	return fail(ld, "[%s] %s: unknown key (known: cgroup, nice, cpus, behavior, run, sleep, "
@@ -437,34 +465,36 @@ static int validate(struct loader *ld)
 		const struct scn_cgroup *c = &s->cgroups[i];
 		int depth = 0;
 
-		ld->line = c->line;
 		if (c->parent[0] && find_cgroup(s, c->parent) < 0)
-			return fail(ld, "[cgroup %s] parent = %s: no such cgroup", c->name, c->parent);
+			return fail_at(ld, c->parent_line, "[cgroup %s] parent = %s: no such cgroup",
+				       c->name, c->parent);
 		for (int p = i; p >= 0 && s->cgroups[p].parent[0]; p = find_cgroup(s, s->cgroups[p].parent))
 			if (++depth > s->nr_cgroups)
-				return fail(ld, "[cgroup %s] parent: the cgroups form a cycle", c->name);
+				return fail_at(ld, c->parent_line,
+					       "[cgroup %s] parent: the cgroups form a cycle", c->name);
 	}
 	for (int i = 0; i < s->nr_tasks; i++) {
 		const struct scn_task *t = &s->tasks[i];
 
-		ld->line = t->line;
 		if (t->cgroup[0] && find_cgroup(s, t->cgroup) < 0)
-			return fail(ld, "[task %s] cgroup = %s: no such cgroup", t->name, t->cgroup);
+			return fail_at(ld, t->cgroup_line, "[task %s] cgroup = %s: no such cgroup",
+				       t->name, t->cgroup);
 		if (t->has_cpus) {
 			for (int c = s->host.cpus; c < NR_CPUS; c++)
-				if (cpumask_test_cpu(c, &t->cpus)) {
-					ld->line = t->cpus_line;
-					return fail(ld, "[task %s] cpus: CPU %d out of range (the host has %d "
-							"CPUs: 0-%d)", t->name, c, s->host.cpus, s->host.cpus - 1);
-				}
+				if (cpumask_test_cpu(c, &t->cpus))
+					return fail_at(ld, t->cpus_line,
+						       "[task %s] cpus: CPU %d out of range (the host has "
+						       "%d CPUs: 0-%d)", t->name, c, s->host.cpus,
+						       s->host.cpus - 1);
 			if (!cpumask_weight(&t->cpus))
-				return fail(ld, "[task %s] cpus: empty CPU list", t->name);
+				return fail_at(ld, t->cpus_line, "[task %s] cpus: empty CPU list", t->name);
 		}
 		if (t->behavior == TASK_YIELD_TO) {
 			bool found = false;
 
 			if (!t->target[0])
-				return fail(ld, "[task %s] behavior = yield-to needs target = TASK", t->name);
+				return fail_at(ld, t->line, "[task %s] behavior = yield-to needs target = TASK",
+					       t->name);
 			for (int k = 0; k < s->nr_tasks && !found; k++) {
 				const struct scn_task *o = &s->tasks[k];
 				size_t n = strlen(o->name);
@@ -479,13 +509,20 @@ static int validate(struct loader *ld)
 				}
 			}
 			if (!found)
-				return fail(ld, "[task %s] target = %s: no such task (a task with count > 1 "
-						"is named NAME.INDEX)", t->name, t->target);
+				return fail_at(ld, t->target_line, "[task %s] target = %s: no such task (a "
+					       "task with count > 1 is named NAME.INDEX)", t->name, t->target);
 		}
 	}
 	if (s->host.warmup >= s->host.duration) {
-		ld->line = 0;
-		return fail(ld, "[host] warmup must be shorter than duration");
+		/* Point at the later of the two keys: the one that made them conflict. */
+		int line = s->host.warmup_line;
+
+		if (s->host.duration_line == SCN_LINE_SET ||
+		    (line != SCN_LINE_SET && s->host.duration_line > line))
+			line = s->host.duration_line;
+		return fail_at(ld, line, "[host] warmup (%llu ns) must be shorter than duration "
+			       "(%llu ns)", (unsigned long long)s->host.warmup,
+			       (unsigned long long)s->host.duration);
 	}
 	return 0;
 }
@@ -532,6 +569,19 @@ struct scenario *scenario_load(const char *path, char *err)
 	return s;
 }
 
+/* Strip blanks at both ends in place, as inih does for file keys and values. */
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
 int scenario_set(struct scenario *s, const char *assignment, char *err)
 {
 	char buf[512], *eq, *key, *sec, *name = NULL;
@@ -547,7 +597,7 @@ int scenario_set(struct scenario *s, const char *assignment, char *err)
 		return -EINVAL;
 	}
 	*eq = '\0';
-	sec = buf;
+	sec = trim(buf);
 	key = strchr(buf, '.');
 	if (!key) {
 		fail(&ld, "%s: expected SECTION.KEY=VALUE", assignment);
@@ -562,6 +612,7 @@ int scenario_set(struct scenario *s, const char *assignment, char *err)
 			return -EINVAL;
 		}
 		*key++ = '\0';
+		name = trim(name);
 		if ((sec[0] == 'c' ? find_cgroup(s, name) : find_task(s, name)) < 0) {
 			fail(&ld, "%s: no [%s %s] in the scenario", assignment, sec, name);
 			return -EINVAL;
@@ -572,7 +623,7 @@ int scenario_set(struct scenario *s, const char *assignment, char *err)
 	}
 	if (begin_section(&ld, header))
 		return -EINVAL;
-	r = handler(&ld, header, key, eq + 1);
+	r = handler(&ld, header, trim(key), trim(eq + 1));
 	return r ? 0 : -EINVAL;
 }
 

@@ -12,6 +12,8 @@
 
 #define SCN_NAME_MAX 64
 #define SCN_ERR_MAX 512
+/* A key's line: > 0 in the file, 0 never given (default), SCN_LINE_SET from --set. */
+#define SCN_LINE_SET (-1)
 
 enum sched_kernel {
 	KERNEL_V6_18,	/* vanilla v6.18.0: old yield, min_vruntime */
@@ -52,6 +54,7 @@ struct scn_host {
 	enum preempt_model preempt;
 	u64 duration, warmup, seed;
 	u64 balance_interval_ns;	/* periodic load balance period (0 = off) */
+	int duration_line, warmup_line;
 };
 
 struct scn_sched {
@@ -67,6 +70,7 @@ struct scn_cgroup {
 	char parent[SCN_NAME_MAX];	/* "" = root */
 	u64 shares;
 	int line;
+	int parent_line;
 };
 
 struct scn_task {
@@ -82,6 +86,7 @@ struct scn_task {
 	int count;
 	int line;
 	int cpus_line;			/* where cpus = was given, for range errors */
+	int cgroup_line, target_line;
 };
 
 struct scenario {

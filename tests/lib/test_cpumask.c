@@ -97,13 +97,13 @@ static void test_parse_range(void **state)
 }
 
 /*
- * BUG (lib/cpumask.c cpulist_parse: `*bad = (int)(a >= NR_CPUS ? a : b)`): a long that
+ * Regression test for a fixed bug (lib/cpumask.c cpulist_parse: `*bad = (int)(a >= NR_CPUS ? a : b)`): a long that
  * does not fit an int is truncated, so "4294967296" (2^32) reports *bad = 0 and the
  * scenario loader then says "CPU 0 out of range" — naming a CPU that exists. Expected:
  * -ERANGE with *bad an out-of-range number (>= NR_CPUS) or -1 as cpumask.h allows;
  * actual: -ERANGE with *bad = 0. (Likewise 4294967297 gives 1.)
  */
-static void test_bug_range_bad_truncated(void **state)
+static void test_fixed_range_bad_truncated(void **state)
 {
 	struct cpumask m;
 	int bad = 99;
@@ -194,7 +194,7 @@ int main(void)
 		cmocka_unit_test(test_parse_basic),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_parse_range),
-		cmocka_unit_test(test_bug_range_bad_truncated),
+		cmocka_unit_test(test_fixed_range_bad_truncated),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_roundtrip_property),
 	};

@@ -67,12 +67,12 @@ static void test_u64_invalid(void **state)
 }
 
 /*
- * BUG (lib/parse.c parse_u64/parse_s64: strtoull/strtoll with base 0): parse.h promises
+ * Regression test for a fixed bug (lib/parse.c parse_u64/parse_s64: strtoull/strtoll with base 0): parse.h promises
  * "Decimal, or hexadecimal with 0x", but a leading zero selects octal, so "010" parses
  * as 8 and "08" / "09" are rejected. Expected: "010" = 10, "08" = 8, "-010" = -10.
  * Actual: 8, -EINVAL, -8. A user writing "seed = 010" or "nice = -09" gets a surprise.
  */
-static void test_bug_leading_zero_is_decimal(void **state)
+static void test_fixed_leading_zero_is_decimal(void **state)
 {
 	s64 sv = 0;
 
@@ -216,14 +216,14 @@ static void test_duration_invalid(void **state)
 }
 
 /*
- * BUG (lib/parse.c parse_duration_ns, `*out = (u64)llround(v)`): the range check lets
+ * Regression test for a fixed bug (lib/parse.c parse_duration_ns, `*out = (u64)llround(v)`): the range check lets
  * values up to 1.8e19 ns through, but llround() returns a long long (max 2^63 - 1 ~
  * 9.22e18), so any duration from 2^63 ns (~292 years) to 1.8e19 ns comes back as
  * LLONG_MIN cast to u64 = 9223372036854775808. Input "10000000000s" (1e19 ns):
  * expected 10000000000000000000 (it fits in a u64) or -ERANGE; actual 0 with
  * *out = 9223372036854775808.
  */
-static void test_bug_duration_above_2_63(void **state)
+static void test_fixed_duration_above_2_63(void **state)
 {
 	u64 v = POISON;
 	int r = parse_duration_ns("10000000000s", &v);
@@ -240,13 +240,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64_valid),
 		cmocka_unit_test(test_u64_invalid),
-		cmocka_unit_test(test_bug_leading_zero_is_decimal),
+		cmocka_unit_test(test_fixed_leading_zero_is_decimal),
 		cmocka_unit_test(test_s64),
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_double),
 		cmocka_unit_test(test_duration_valid),
 		cmocka_unit_test(test_duration_invalid),
-		cmocka_unit_test(test_bug_duration_above_2_63),
+		cmocka_unit_test(test_fixed_duration_above_2_63),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -322,18 +322,20 @@ static void test_cross_checks(void **state)
 {
 	struct scenario *s;
 
-	load_err("[cgroup a]\nparent = b\n[cgroup b]\nparent = a\n", 1,
+	/* a cycle is reported at the first cgroup's parent = line */
+	load_err("[cgroup a]\nparent = b\n[cgroup b]\nparent = a\n", 2,
 		 "[cgroup a] parent: the cgroups form a cycle");
-	load_err("[cgroup a]\nparent = a\n", 1, "[cgroup a] parent: the cgroups form a cycle");
+	load_err("[cgroup a]\nparent = a\n", 2, "[cgroup a] parent: the cgroups form a cycle");
 	load_err("[cgroup r]\n[cgroup a]\nparent = c\n[cgroup b]\nparent = a\n[cgroup c]\n"
 		 "parent = b\n",
-		 2, "[cgroup a] parent: the cgroups form a cycle");
+		 3, "[cgroup a] parent: the cgroups form a cycle");
 	load_err("[task t]\nbehavior = yield-to\n", 1,
 		 "[task t] behavior = yield-to needs target = TASK");
-	load_err("[task h]\ncount = 2\n[task t]\nbehavior = yield-to\ntarget = h.2\n", 3,
+	/* reported at the target = line */
+	load_err("[task h]\ncount = 2\n[task t]\nbehavior = yield-to\ntarget = h.2\n", 5,
 		 "[task t] target = h.2: no such task");
 	/* a task with count > 1 is only addressable as NAME.INDEX */
-	load_err("[task h]\ncount = 2\n[task t]\nbehavior = yield-to\ntarget = h\n", 3,
+	load_err("[task h]\ncount = 2\n[task t]\nbehavior = yield-to\ntarget = h\n", 5,
 		 "[task t] target = h: no such task");
 	s = load_ok("[task h]\ncount = 2\n[task t]\nbehavior = yield-to\ntarget = h.1\n");
 	scenario_free(s);
@@ -343,26 +345,26 @@ static void test_cross_checks(void **state)
 }
 
 /*
- * BUG (sim/scenario.c validate(): `ld->line = c->line` / `ld->line = t->line`): the
+ * Regression test for a fixed bug (sim/scenario.c validate(): `ld->line = c->line` / `ld->line = t->line`): the
  * cross-check errors for a cgroup's parent and a task's cgroup point at the section
  * header, not at the line of the key they name (only cpus keeps its own line,
  * cpus_line). Input "[task t]\nnice = 0\ncgroup = nope\n": expected
  * "FILE:3: [task t] cgroup = nope: no such cgroup"; actual "FILE:1: ...". Likewise
  * "[cgroup a]\nshares = 5\nparent = zz\n" is reported at line 1, not 3.
  */
-static void test_bug_cross_check_line(void **state)
+static void test_fixed_cross_check_line(void **state)
 {
 	load_err("[task t]\nnice = 0\ncgroup = nope\n", 3, "[task t] cgroup = nope: no such cgroup");
 	load_err("[cgroup a]\nshares = 5\nparent = zz\n", 3, "[cgroup a] parent = zz: no such cgroup");
 }
 
 /*
- * BUG (sim/scenario.c validate(): `ld->line = 0` before the warmup check): issue 2 wants
+ * Regression test for a fixed bug (sim/scenario.c validate(): `ld->line = 0` before the warmup check): issue 2 wants
  * every bad-value message to name FILE:LINE and the key, but "[host]\nduration = 1s\n
  * warmup = 5s\n" gives "FILE: [host] warmup must be shorter than duration" without a line.
  * Expected: "FILE:3: [host] warmup ..." (the warmup line, or the later of the two keys).
  */
-static void test_bug_warmup_line(void **state)
+static void test_fixed_warmup_line(void **state)
 {
 	load_err("[host]\nduration = 1s\nwarmup = 5s\n", 3, "[host] warmup");
 }
@@ -413,6 +415,21 @@ static void test_set(void **state)
 	assert_int_not_equal(scenario_validate(s, err), 0);
 	print_message("%s\n", err);
 	assert_non_null(strstr(err, "[task t] cpus: CPU 3 out of range"));
+
+	/* blanks around --set keys and values are ignored, as inih ignores them in files */
+	assert_int_equal(scenario_set(s, " host.cpus = 4 ", err), 0);
+	assert_int_equal(s->host.cpus, 4);
+	assert_int_equal(scenario_set(s, "task. t .nice= 5", err), 0);
+	assert_int_equal(s->tasks[0].nice, 5);
+	/* a conflict created by --set names "--set", not a line of the file */
+	assert_int_equal(scenario_set(s, "task.t.cgroup=none", err), 0);
+	assert_int_not_equal(scenario_validate(s, err), 0);
+	assert_string_equal(err, "--set: [task t] cgroup = none: no such cgroup");
+	assert_int_equal(scenario_set(s, "task.t.cgroup=g", err), 0);
+	assert_int_equal(scenario_set(s, "host.warmup=1s", err), 0);
+	assert_int_equal(scenario_set(s, "host.duration=1s", err), 0);
+	assert_int_not_equal(scenario_validate(s, err), 0);
+	assert_int_equal(strncmp(err, "--set: [host] warmup", 20), 0);
 	scenario_free(s);
 }
 
@@ -429,8 +446,8 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_cpu_out_of_range),
 		cmocka_unit_test(test_cross_checks),
-		cmocka_unit_test(test_bug_cross_check_line),
-		cmocka_unit_test(test_bug_warmup_line),
+		cmocka_unit_test(test_fixed_cross_check_line),
+		cmocka_unit_test(test_fixed_warmup_line),
 		cmocka_unit_test(test_set),
 	};
 
