@@ -33,6 +33,33 @@ static const char *const behavior_names[] = {
 	[TASK_YIELD_TO] = "yield-to",
 };
 
+static const char *const policy_names[] = {
+	[YIELD_BASELINE] = "baseline",
+	[YIELD_SEED_V1] = "seed-v1",
+	[YIELD_SEED_V1_SCHED] = "seed-v1-sched",
+	[YIELD_SEED_V1_KVM] = "seed-v1-kvm",
+	[YIELD_SEED_V2] = "seed-v2",
+	[YIELD_LAG_CREDIT_V3] = "lag-credit-v3",
+	[YIELD_PRATEEK] = "prateek",
+	[YIELD_ISHIGURO] = "ishiguro",
+	[YIELD_BORNTRAEGER] = "borntraeger",
+	[YIELD_SEGALL_SWAP] = "segall-swap",
+	[YIELD_NEXT_BUDDY] = "next-buddy",
+};
+
+const char *yield_policy_name(enum yield_policy p)
+{
+	return policy_names[p];
+}
+
+int yield_policy_from_name(const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(policy_names); i++)
+		if (!strcmp(name, policy_names[i]))
+			return (int)i;
+	return -1;
+}
+
 const char *task_behavior_name(enum task_behavior b)
 {
 	return behavior_names[b];
@@ -59,9 +86,52 @@ void scenario_defaults(struct scenario *s)
 	s->sched.migration_cost_ns = 500000;
 	for (int i = 0; i < __SCHED_FEAT_NR; i++)
 		s->sched.features[i] = feat_defaults[i];
+	s->sched.vcpu_debooster_enabled = SCN_KNOB_DEFAULT;
+	s->policy.yield = YIELD_BASELINE;
+	/* kvm_intel / kvm_amd / kvm module defaults: kvm-directed-yield.md B.5, B.6 */
+	s->kvm.pause_exit = KVM_PAUSE_VMX_PLE;
+	s->kvm.ple_gap = 128;
+	s->kvm.ple_window = 4096;
+	s->kvm.ple_window_grow = 2;
+	s->kvm.ple_window_shrink = 0;
+	s->kvm.ple_window_max = UINT32_MAX;
+	s->kvm.pause_filter_thresh = 128;
+	s->kvm.pause_filter_count = 3000;
+	s->kvm.pause_filter_count_grow = 2;
+	s->kvm.pause_filter_count_shrink = 0;
+	s->kvm.pause_filter_count_max = UINT16_MAX;
+	s->kvm.halt_poll_ns = 200000;
+	s->kvm.halt_poll_ns_grow = 2;
+	s->kvm.halt_poll_ns_grow_start = 10000;
+	s->kvm.halt_poll_ns_shrink = 2;
+	s->kvm.enable_apicv = true;
+	s->kvm.enable_ipiv = false;
+	s->kvm.last_boosted_vcpu_fix = SCN_KNOB_DEFAULT;
+	s->kvm.ipi_tracking_enabled = SCN_KNOB_DEFAULT;
+	s->kvm.ipi_window_ns = 50 * NSEC_PER_MSEC;
+	s->kvm.enable_relaxed_boost = SCN_KNOB_DEFAULT;
+	/* host CPU costs: docs/model/kvm.md gives the sources */
+	s->kvm.tsc_khz = 3000000;
+	s->kvm.pause_cycles = 140;
+	s->kvm.vmexit_ns = 500;
+	s->kvm.hypercall_ns = 600;
 }
 
-enum section_kind { SEC_NONE, SEC_HOST, SEC_SCHED, SEC_CGROUP, SEC_TASK };
+/* The defaults of a [vm] section's guest (docs/model/guest.md gives the sources). */
+static void guest_defaults(struct scn_guest *g)
+{
+	g->pv_spinlock = true;
+	g->pv_sched_yield = true;
+	g->pv_tlb_flush = true;
+	g->pv_send_ipi = true;
+	g->haltpoll = false;
+	g->hz = 250;
+	g->ctxsw_ns = 2000;
+	g->ipi_handler_ns = 1000;
+	g->wakeup_ns = 500;
+}
+
+enum section_kind { SEC_NONE, SEC_HOST, SEC_SCHED, SEC_CGROUP, SEC_TASK, SEC_POLICY, SEC_KVM, SEC_VM };
 
 struct loader {
 	struct scenario *s;
@@ -122,6 +192,14 @@ static int find_cgroup(const struct scenario *s, const char *name)
 	return -1;
 }
 
+static int find_vm(const struct scenario *s, const char *name)
+{
+	for (int i = 0; i < s->nr_vms; i++)
+		if (!strcmp(s->vms[i].name, name))
+			return i;
+	return -1;
+}
+
 static int find_task(const struct scenario *s, const char *name)
 {
 	for (int i = 0; i < s->nr_tasks; i++)
@@ -150,10 +228,39 @@ static int begin_section(struct loader *ld, const char *header)
 
 	if (n == 3)
 		return fail(ld, "[%s]: a section is [KIND] or [KIND NAME]", header);
-	if (!strcmp(kind, "host") || !strcmp(kind, "sched")) {
+	if (!strcmp(kind, "host") || !strcmp(kind, "sched") || !strcmp(kind, "policy") ||
+	    !strcmp(kind, "kvm")) {
 		if (n != 1)
 			return fail(ld, "[%s]: section [%s] takes no name", header, kind);
-		ld->kind = kind[0] == 'h' ? SEC_HOST : SEC_SCHED;
+		ld->kind = kind[0] == 'h' ? SEC_HOST : kind[0] == 's' ? SEC_SCHED
+			 : kind[0] == 'p' ? SEC_POLICY : SEC_KVM;
+		return 0;
+	}
+	if (!strcmp(kind, "vm")) {
+		int i;
+
+		if (n != 2 || !valid_name(name))
+			return fail(ld, "[%s]: section [vm NAME] needs a name of letters, digits, '-' "
+					"and '_'", header);
+		i = find_vm(s, name);
+		if (i < 0) {
+			struct scn_vm *v = realloc(s->vms, (s->nr_vms + 1) * sizeof(*v));
+
+			if (!v)
+				return fail(ld, "out of memory");
+			s->vms = v;
+			i = s->nr_vms++;
+			memset(&v[i], 0, sizeof(v[i]));
+			copy_name(v[i].name, name);
+			v[i].count = 1;
+			v[i].vcpus = 1;
+			v[i].shares = 1024;
+			copy_name(v[i].workload, "idle");
+			guest_defaults(&v[i].guest);
+			v[i].line = ld->line;
+		}
+		ld->kind = SEC_VM;
+		ld->index = i;
 		return 0;
 	}
 	if (!strcmp(kind, "cgroup") || !strcmp(kind, "task")) {
@@ -201,7 +308,8 @@ static int begin_section(struct loader *ld, const char *header)
 		}
 		return 0;
 	}
-	return fail(ld, "[%s]: unknown section (known: host, sched, cgroup NAME, task NAME)", header);
+	return fail(ld, "[%s]: unknown section (known: host, sched, policy, kvm, cgroup NAME, "
+			"task NAME, vm NAME)", header);
 }
 
 #define BAD(fmt, ...) fail(ld, "[%s] %s = %s: " fmt, sec, key, val, ##__VA_ARGS__)
@@ -303,6 +411,8 @@ static int sched_key(struct loader *ld, const char *sec, const char *key, const 
 			}
 		return BAD("expected none, log or linear (0, 1, 2)");
 	}
+	if (!strcmp(key, "vcpu_debooster_enabled"))
+		return set_int(ld, sec, key, val, &sc->vcpu_debooster_enabled, 0, 1);
 	if (!strncmp(key, "feature.", 8)) {
 		for (int i = 0; i < __SCHED_FEAT_NR; i++)
 			if (!strcmp(key + 8, feat_names[i])) {
@@ -314,7 +424,234 @@ static int sched_key(struct loader *ld, const char *sec, const char *key, const 
 		return fail(ld, "[%s] %s: unknown or unmodeled sched feature '%s'", sec, key, key + 8);
 	}
 	return fail(ld, "[%s] %s: unknown key (known: base_slice_ns, tunable_scaling, "
-			"migration_cost_ns, feature.NAME)", sec, key);
+			"migration_cost_ns, vcpu_debooster_enabled, feature.NAME)", sec, key);
+}
+
+static int policy_key(struct loader *ld, const char *sec, const char *key, const char *val)
+{
+	if (!strcmp(key, "yield")) {
+		int p = yield_policy_from_name(val);
+
+		if (p < 0)
+			return BAD("unknown policy (known: baseline, seed-v1, seed-v1-sched, "
+				   "seed-v1-kvm, seed-v2, lag-credit-v3, prateek, ishiguro, borntraeger, "
+				   "segall-swap, next-buddy)");
+		ld->s->policy.yield = (enum yield_policy)p;
+		return 0;
+	}
+	return fail(ld, "[%s] %s: unknown key (known: yield)", sec, key);
+}
+
+static int set_u64(struct loader *ld, const char *sec, const char *key, const char *val, u64 *out,
+		   u64 lo, u64 hi)
+{
+	u64 v;
+
+	if (parse_u64(val, &v))
+		return BAD("expected an unsigned integer");
+	if (v < lo || v > hi)
+		return BAD("must be in %llu..%llu", (unsigned long long)lo, (unsigned long long)hi);
+	*out = v;
+	return 0;
+}
+
+static int set_bool(struct loader *ld, const char *sec, const char *key, const char *val,
+		    bool *out)
+{
+	if (parse_bool(val, out))
+		return BAD("expected 0 or 1");
+	return 0;
+}
+
+static int kvm_key(struct loader *ld, const char *sec, const char *key, const char *val)
+{
+	struct scn_kvm *k = &ld->s->kvm;
+	static const struct {
+		const char *name;
+		size_t off;
+		u64 lo, hi;
+		bool duration;
+	} nums[] = {
+#define NUM(f, lo, hi) {#f, offsetof(struct scn_kvm, f), lo, hi, false}
+#define DUR(f, lo) {#f, offsetof(struct scn_kvm, f), lo, UINT64_MAX, true}
+		NUM(ple_gap, 0, UINT32_MAX),
+		NUM(ple_window, 1, UINT32_MAX),
+		NUM(ple_window_grow, 0, UINT32_MAX),
+		NUM(ple_window_shrink, 0, UINT32_MAX),
+		NUM(ple_window_max, 1, UINT32_MAX),
+		NUM(pause_filter_thresh, 0, UINT16_MAX),
+		NUM(pause_filter_count, 0, UINT16_MAX),
+		NUM(pause_filter_count_grow, 0, UINT16_MAX),
+		NUM(pause_filter_count_shrink, 0, UINT16_MAX),
+		NUM(pause_filter_count_max, 1, UINT16_MAX),
+		NUM(tsc_khz, 1000, 100000000),
+		NUM(pause_cycles, 1, 100000),
+		NUM(halt_poll_ns_grow, 0, 1000),
+		NUM(halt_poll_ns_shrink, 0, 1000),
+		DUR(halt_poll_ns, 0),
+		DUR(halt_poll_ns_grow_start, 0),
+		DUR(ipi_window_ns, 0),
+		DUR(vmexit_ns, 0),
+		DUR(hypercall_ns, 0),
+#undef NUM
+#undef DUR
+	};
+	static const struct {
+		const char *name;
+		size_t off;
+	} knobs[] = {
+		{"last_boosted_vcpu_fix", offsetof(struct scn_kvm, last_boosted_vcpu_fix)},
+		{"ipi_tracking_enabled", offsetof(struct scn_kvm, ipi_tracking_enabled)},
+		{"enable_relaxed_boost", offsetof(struct scn_kvm, enable_relaxed_boost)},
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(nums); i++)
+		if (!strcmp(key, nums[i].name)) {
+			u64 *out = (u64 *)((char *)k + nums[i].off);
+
+			if (nums[i].duration)
+				return set_duration(ld, sec, key, val, out, nums[i].lo);
+			return set_u64(ld, sec, key, val, out, nums[i].lo, nums[i].hi);
+		}
+	for (unsigned i = 0; i < ARRAY_SIZE(knobs); i++)
+		if (!strcmp(key, knobs[i].name))
+			return set_int(ld, sec, key, val, (int *)((char *)k + knobs[i].off), 0, 1);
+	if (!strcmp(key, "enable_apicv"))
+		return set_bool(ld, sec, key, val, &k->enable_apicv);
+	if (!strcmp(key, "enable_ipiv"))
+		return set_bool(ld, sec, key, val, &k->enable_ipiv);
+	if (!strcmp(key, "arch")) {
+		if (!strcmp(val, "vmx"))
+			k->pause_exit = KVM_PAUSE_VMX_PLE;
+		else if (!strcmp(val, "svm"))
+			k->pause_exit = KVM_PAUSE_SVM_FILTER;
+		else
+			return BAD("expected vmx or svm");
+		return 0;
+	}
+	if (!strcmp(key, "apicv_svi_fix")) {
+		static const char *const m[] = {"none", "v2", "sean"};
+
+		for (unsigned i = 0; i < ARRAY_SIZE(m); i++)
+			if (!strcmp(val, m[i])) {
+				k->apicv_svi_fix = (int)i;
+				return 0;
+			}
+		return BAD("expected none, v2 or sean");
+	}
+	return fail(ld, "[%s] %s: unknown key (known: arch, ple_gap, ple_window, ple_window_grow, "
+			"ple_window_shrink, ple_window_max, pause_filter_*, tsc_khz, pause_cycles, "
+			"halt_poll_ns*, enable_apicv, enable_ipiv, apicv_svi_fix, last_boosted_vcpu_fix, "
+			"ipi_tracking_enabled, ipi_window_ns, enable_relaxed_boost, vmexit_ns, "
+			"hypercall_ns)", sec, key);
+}
+
+static int guest_key(struct loader *ld, const char *sec, const char *key, const char *val,
+		     struct scn_guest *g)
+{
+	const char *k = key + 6; /* after "guest." */
+
+	if (!strcmp(k, "pv_spinlock"))
+		return set_bool(ld, sec, key, val, &g->pv_spinlock);
+	if (!strcmp(k, "pv_sched_yield"))
+		return set_bool(ld, sec, key, val, &g->pv_sched_yield);
+	if (!strcmp(k, "pv_tlb_flush"))
+		return set_bool(ld, sec, key, val, &g->pv_tlb_flush);
+	if (!strcmp(k, "pv_send_ipi"))
+		return set_bool(ld, sec, key, val, &g->pv_send_ipi);
+	if (!strcmp(k, "haltpoll"))
+		return set_bool(ld, sec, key, val, &g->haltpoll);
+	if (!strcmp(k, "hz"))
+		return set_int(ld, sec, key, val, &g->hz, 100, 1000);
+	if (!strcmp(k, "ctxsw_ns"))
+		return set_duration(ld, sec, key, val, &g->ctxsw_ns, 0);
+	if (!strcmp(k, "ipi_handler_ns"))
+		return set_duration(ld, sec, key, val, &g->ipi_handler_ns, 0);
+	if (!strcmp(k, "wakeup_ns"))
+		return set_duration(ld, sec, key, val, &g->wakeup_ns, 0);
+	return fail(ld, "[%s] %s: unknown guest key (known: guest.pv_spinlock, guest.pv_sched_yield, "
+			"guest.pv_tlb_flush, guest.pv_send_ipi, guest.haltpoll, guest.hz, "
+			"guest.ctxsw_ns, guest.ipi_handler_ns, guest.wakeup_ns)", sec, key);
+}
+
+static int vm_key(struct loader *ld, const char *sec, const char *key, const char *val)
+{
+	struct scn_vm *v = &ld->s->vms[ld->index];
+	u64 w;
+	int bad;
+
+	if (!strcmp(key, "vcpus"))
+		return set_int(ld, sec, key, val, &v->vcpus, 1, KVM_MAX_VCPUS_MODEL);
+	if (!strcmp(key, "count"))
+		return set_int(ld, sec, key, val, &v->count, 1, 64);
+	if (!strcmp(key, "nice"))
+		return set_int(ld, sec, key, val, &v->nice, -20, 19);
+	if (!strcmp(key, "shares"))
+		return set_u64(ld, sec, key, val, &v->shares, 2, 1u << 18);
+	if (!strcmp(key, "weight")) {
+		if (set_u64(ld, sec, key, val, &w, 1, 10000))
+			return -EINVAL;
+		v->shares = max((w * 1024 + 50) / 100, 2);
+		return 0;
+	}
+	if (!strcmp(key, "parent")) {
+		if (!valid_name(val))
+			return BAD("expected a cgroup name");
+		copy_name(v->parent, val);
+		v->parent_line = key_line(ld);
+		return 0;
+	}
+	if (!strcmp(key, "vcpu_cgroups"))
+		return set_bool(ld, sec, key, val, &v->vcpu_cgroups);
+	if (!strcmp(key, "cpus")) {
+		int r;
+
+		v->cpus_line = key_line(ld);
+		if (!strcmp(val, "pin")) {
+			v->pin_1to1 = true;
+			v->has_cpus = false;
+			return 0;
+		}
+		r = cpulist_parse(val, &v->cpus, &bad);
+		if (r == -ERANGE)
+			return BAD("CPU %d out of range", bad);
+		if (r)
+			return BAD("expected a CPU list such as 0-3,8, or pin");
+		v->has_cpus = true;
+		v->pin_1to1 = false;
+		return 0;
+	}
+	if (!strcmp(key, "workload")) {
+		if (!valid_name(val))
+			return BAD("expected a workload name");
+		copy_name(v->workload, val);
+		return 0;
+	}
+	if (!strncmp(key, "guest.", 6))
+		return guest_key(ld, sec, key, val, &v->guest);
+	if (!strncmp(key, "workload.", 9) && key[9]) {
+		struct scn_kv *kv;
+		int i;
+
+		if (strlen(key + 9) >= SCN_NAME_MAX || strlen(val) >= sizeof(kv->val))
+			return BAD("key or value too long");
+		for (i = 0; i < v->nr_wl; i++)
+			if (!strcmp(v->wl[i].key, key + 9))
+				break;
+		if (i == v->nr_wl) {
+			kv = realloc(v->wl, (v->nr_wl + 1) * sizeof(*kv));
+			if (!kv)
+				return fail(ld, "out of memory");
+			v->wl = kv;
+			v->nr_wl++;
+		}
+		copy_name(v->wl[i].key, key + 9);
+		snprintf(v->wl[i].val, sizeof(v->wl[i].val), "%s", val);
+		v->wl[i].line = key_line(ld);
+		return 0;
+	}
+	return fail(ld, "[%s] %s: unknown key (known: vcpus, count, nice, shares, weight, parent, "
+			"vcpu_cgroups, cpus, workload, workload.KEY, guest.KEY)", sec, key);
 }
 
 static int cgroup_key(struct loader *ld, const char *sec, const char *key, const char *val)
@@ -417,6 +754,12 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return !cgroup_key(ld, section, key, val);
 	case SEC_TASK:
 		return !task_key(ld, section, key, val);
+	case SEC_POLICY:
+		return !policy_key(ld, section, key, val);
+	case SEC_KVM:
+		return !kvm_key(ld, section, key, val);
+	case SEC_VM:
+		return !vm_key(ld, section, key, val);
 	default:
 		fail(ld, "%s = %s: key outside any section", key, val);
 		return 0;
@@ -513,6 +856,28 @@ static int validate(struct loader *ld)
 					       "task with count > 1 is named NAME.INDEX)", t->name, t->target);
 		}
 	}
+	for (int i = 0; i < s->nr_vms; i++) {
+		const struct scn_vm *v = &s->vms[i];
+
+		if (v->parent[0] && find_cgroup(s, v->parent) < 0)
+			return fail_at(ld, v->parent_line, "[vm %s] parent = %s: no such cgroup", v->name,
+				       v->parent);
+		if (v->has_cpus)
+			for (int c = s->host.cpus; c < NR_CPUS; c++)
+				if (cpumask_test_cpu(c, &v->cpus))
+					return fail_at(ld, v->cpus_line,
+						       "[vm %s] cpus: CPU %d out of range (the host has "
+						       "%d CPUs: 0-%d)", v->name, c, s->host.cpus,
+						       s->host.cpus - 1);
+		if (v->has_cpus && !cpumask_weight(&v->cpus))
+			return fail_at(ld, v->cpus_line, "[vm %s] cpus: empty CPU list", v->name);
+		for (int k = 0; k < s->nr_cgroups; k++)
+			if (!strncmp(s->cgroups[k].name, v->name, strlen(v->name)) &&
+			    (s->cgroups[k].name[strlen(v->name)] == '\0' ||
+			     s->cgroups[k].name[strlen(v->name)] == '.'))
+				return fail_at(ld, v->line, "[vm %s]: the VM's cgroup would clash with "
+					       "[cgroup %s]", v->name, s->cgroups[k].name);
+	}
 	if (s->host.warmup >= s->host.duration) {
 		/* Point at the later of the two keys: the one that made them conflict. */
 		int line = s->host.warmup_line;
@@ -587,6 +952,7 @@ int scenario_set(struct scenario *s, const char *assignment, char *err)
 	char buf[512], *eq, *key, *sec, *name = NULL;
 	char header[600];
 	struct loader ld = {.s = s, .err = err, .where = "--set"};
+	int nr_vms = s->nr_vms;
 	int r;
 
 	err[0] = '\0';
@@ -604,7 +970,7 @@ int scenario_set(struct scenario *s, const char *assignment, char *err)
 		return -EINVAL;
 	}
 	*key++ = '\0';
-	if (!strcmp(sec, "cgroup") || !strcmp(sec, "task")) {
+	if (!strcmp(sec, "cgroup") || !strcmp(sec, "task") || !strcmp(sec, "vm")) {
 		name = key;
 		key = strchr(key, '.');
 		if (!key) {
@@ -613,7 +979,8 @@ int scenario_set(struct scenario *s, const char *assignment, char *err)
 		}
 		*key++ = '\0';
 		name = trim(name);
-		if ((sec[0] == 'c' ? find_cgroup(s, name) : find_task(s, name)) < 0) {
+		if ((sec[0] == 'c' ? find_cgroup(s, name) : sec[0] == 't' ? find_task(s, name)
+		     : find_vm(s, name)) < 0) {
 			fail(&ld, "%s: no [%s %s] in the scenario", assignment, sec, name);
 			return -EINVAL;
 		}
@@ -623,6 +990,11 @@ int scenario_set(struct scenario *s, const char *assignment, char *err)
 	}
 	if (begin_section(&ld, header))
 		return -EINVAL;
+	if (s->nr_vms != nr_vms) {	/* --set does not create VMs */
+		s->nr_vms = nr_vms;
+		fail(&ld, "%s: no [%s] in the scenario", assignment, header);
+		return -EINVAL;
+	}
 	r = handler(&ld, header, trim(key), trim(eq + 1));
 	return r ? 0 : -EINVAL;
 }
@@ -633,5 +1005,8 @@ void scenario_free(struct scenario *s)
 		return;
 	free(s->cgroups);
 	free(s->tasks);
+	for (int i = 0; i < s->nr_vms; i++)
+		free(s->vms[i].wl);
+	free(s->vms);
 	free(s);
 }
