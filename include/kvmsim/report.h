@@ -14,6 +14,8 @@
 #include "kvmsim/scenario.h"
 #include "kvmsim/stats.h"
 
+struct kvm_run_result;
+
 struct task_result {
 	char name[SCN_NAME_MAX + 16];
 	char cgroup[SCN_NAME_MAX];
@@ -32,6 +34,7 @@ struct run_result {
 	u64 events;
 	double wall_s;
 	double jain_tasks;	/* Jain's fairness index of cpu_share / fair_share over tasks */
+	struct kvm_run_result *kvm; /* VMs and vCPUs (include/kvmsim/kvm_report.h), or NULL */
 };
 
 void report_print_table(FILE *f, const struct run_result *r);
