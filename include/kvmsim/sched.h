@@ -138,6 +138,8 @@ struct task_ops {
 	void (*switched_in)(struct task_struct *p);
 	/* @p is being switched out (preempted, blocked or yielded). */
 	void (*switched_out)(struct task_struct *p);
+	/* Optional: another task was enqueued on the CPU @p runs on. Must not schedule. */
+	void (*rq_enqueued)(struct task_struct *p);
 };
 
 struct task_struct {

@@ -227,7 +227,12 @@ static void start_waiting(struct task_struct *p)
 /* core.c: activate_task() / deactivate_task() */
 void activate_task(struct rq *rq, struct task_struct *p, int flags)
 {
+	struct task_struct *curr = rq->curr;
+
 	enqueue_task_fair(rq, p, flags);
+	/* single_task_running() just became false for curr (KVM's halt polling checks it) */
+	if (curr && curr != p && curr->ops && curr->ops->rq_enqueued)
+		curr->ops->rq_enqueued(curr);
 	if (rq->host->check)
 		sched_check_rq(rq, "enqueue");
 }
