@@ -10,6 +10,7 @@
 
 #include "kvmsim/host.h"
 #include "kvmsim/host_task.h"
+#include "kvmsim/kvm_host.h"
 #include "kvmsim/sched.h"
 
 struct run_ctx {
@@ -19,6 +20,9 @@ struct run_ctx {
 	struct host_task *hts;
 	int nr_hts;
 	const struct scenario *s;
+	struct kvm_params kvm_params;
+	struct kvm **vms;
+	int nr_vms;
 };
 
 static struct task_group *make_group(struct run_ctx *c, int i)
@@ -71,7 +75,8 @@ static void flush_curr(struct host *h)
 
 static void warmup_fn(struct sim *sim, struct sim_event *ev)
 {
-	struct host *h = ev->obj;
+	struct run_ctx *c = ev->obj;
+	struct host *h = &c->h;
 
 	flush_curr(h);
 	for (int i = 0; i < h->nr_tasks; i++) {
@@ -79,6 +84,7 @@ static void warmup_fn(struct sim *sim, struct sim_event *ev)
 		h->tasks[i]->nr_switches_at_warmup = h->tasks[i]->nr_switches;
 	}
 	h->warmed_up = true;
+	kvm_warmup(c->vms, c->nr_vms);
 }
 
 static int build(struct run_ctx *c, char *err)
@@ -188,22 +194,40 @@ int host_sim_run(const struct scenario *s, const struct host_run_opts *o, struct
 	c->h.trace = o ? o->trace : NULL;
 	r = build(c, err);
 	if (!r) {
+		kvm_params_resolve(&c->kvm_params, s);
+		r = kvm_create_vms(&c->h, s, &c->kvm_params, &c->vms, &c->nr_vms, err);
+	}
+	if (!r) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (c->h.trace)
 			trace_begin(&c->h);
 		for (int i = 0; i < c->h.nr_tasks; i++)
 			wake_up_new_task(c->h.tasks[i]);
-		sim_event_init(&warmup, warmup_fn, &c->h);
+		sim_event_init(&warmup, warmup_fn, c);
 		if (s->host.warmup)
 			sim_schedule(&c->sim, &warmup, s->host.warmup);
+		else
+			kvm_warmup(c->vms, c->nr_vms);
 		sim_run_until(&c->sim, s->host.duration);
 		flush_curr(&c->h);
 		if (c->h.trace)
 			trace_end(&c->h);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		collect(c, out);
+		if (c->nr_vms) {
+			out->kvm = calloc(1, sizeof(*out->kvm));
+			if (!out->kvm || kvm_collect(c->vms, c->nr_vms,
+						     s->host.duration - s->host.warmup, out->kvm)) {
+				free(out->kvm);
+				out->kvm = NULL;
+				snprintf(err, SCN_ERR_MAX, "%s: out of memory", s->path);
+				r = -ENOMEM;
+			}
+		}
 		out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	}
+	kvm_destroy_vms(c->vms, c->nr_vms);
+	free(c->vms);
 	host_destroy(&c->h);
 	sim_destroy(&c->sim);
 	free(c->tg_of);

@@ -84,6 +84,7 @@ struct guest_thread {
 	/* the guest kernel's state: workloads read, never write */
 	struct guest_op op;	/* the operation being executed */
 	int state;		/* enum guest_thread_state (guest/internal.h) */
+	int gstage;		/* progress within op; 0: the next op is due */
 	u64 left;		/* ns of the current compute / handler left */
 	int nr_spinlocks;	/* spinlocks held: lock-holder preemption */
 	struct guest_thread *next_wait; /* wait queues, run queue */

@@ -81,7 +81,7 @@ struct kvm_params {
 	enum yield_policy policy;
 	bool seed_candidates;		/* kvm_vcpu_is_good_yield_candidate (seed KVM part) */
 	bool ishiguro_ipi_boost;	/* Ishiguro VEE'21 patch 2 */
-	u64 ple_window_cycles_ns_num;	/* for cycles -> ns: ns = cycles * 1e6 / tsc_khz */
+	u64 seed;			/* [host] seed: the guests' RNG streams */
 };
 
 struct kvm {
@@ -105,10 +105,14 @@ void kvm_sched_in(struct kvm_vcpu *vcpu, int cpu);
 void kvm_sched_out(struct kvm_vcpu *vcpu);
 void kvm_vcpu_on_spin(struct kvm_vcpu *me, bool yield_to_kernel_mode);
 bool kvm_vcpu_eligible_for_directed_yield(struct kvm_vcpu *vcpu);
-int kvm_vcpu_yield_to(struct kvm_vcpu *target);
+/* kvm_vcpu_yield_to(target) run by @me (current) */
+int kvm_vcpu_yield_to(struct kvm_vcpu *me, struct kvm_vcpu *target);
 bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu);
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
 void kvm_vcpu_halt(struct kvm_vcpu *vcpu);
+/* kvm_vcpu_halt() after the halt ended (woken from kvm_vcpu_block or a poll success) */
+void kvm_vcpu_halt_done(struct kvm_vcpu *vcpu);
+void kvm_vcpu_poll_resume(struct kvm_vcpu *vcpu);
 bool vcpu_dy_runnable(struct kvm_vcpu *vcpu);
 bool kvm_vcpu_is_ipi_receiver(struct kvm_vcpu *sender, struct kvm_vcpu *receiver);
 void kvm_track_ipi_communication(struct kvm_vcpu *sender, struct kvm_vcpu *receiver);
@@ -120,6 +124,7 @@ static inline struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, int i)
 /* halt polling adaptation (grow_halt_poll_ns / shrink_halt_poll_ns) */
 u64 kvm_grow_halt_poll_ns(const struct scn_kvm *k, u64 val);
 u64 kvm_shrink_halt_poll_ns(const struct scn_kvm *k, u64 val);
+void kvm_vcpu_poll_init(struct kvm_vcpu *vcpu);
 
 /* arch/x86/kvm/vmx/ple.c and svm pause filter */
 u64 __grow_ple_window(u64 val, u64 base, u64 modifier, u64 max);
