@@ -173,6 +173,8 @@ static void collect(struct run_ctx *c, struct run_result *out)
 		r->wait_max_ns = p->wait.max;
 		r->nr_switches = p->nr_switches - p->nr_switches_at_warmup;
 	}
+	/* fair shares, cgroups, longest waits, the yield policy's counters (sim/fairness.c) */
+	host_report_fairness(h, out);
 }
 
 int host_sim_run(const struct scenario *s, const struct host_run_opts *o, struct run_result *out,

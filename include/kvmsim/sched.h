@@ -168,6 +168,17 @@ struct task_struct {
 	u64 last_ran;			/* for cache-hotness in balancing */
 };
 
+/* Per-rq counters of the yield_to policies (kernel/sched/yield_*.c); 0 under baseline. */
+struct yield_policy_stats {
+	u64 calls;		/* yield_to_task_fair() with a queued target */
+	u64 rate_limited;	/* debooster / v3 resched: skipped by the 6 ms limit */
+	u64 rejected;		/* debooster: failed validation or LCA checks */
+	u64 applied;		/* a vruntime/lag change was made */
+	u64 debounced;		/* debooster: the reverse-pair debounce lowered the penalty */
+	u64 penalty_ns;		/* debooster: sum of the penalties applied (virtual ns) */
+	u64 credit_ns;		/* v3: sum of the lag credited (virtual ns) */
+};
+
 struct rq {
 	int cpu;
 	struct host *host;
@@ -185,6 +196,19 @@ struct rq {
 	u64 idle_ns, idle_since;
 	u64 trace_since;
 	u64 nr_switches;
+
+	/*
+	 * The seed's vCPU debooster, v1 patch 1 (kernel/sched/sched.h): the rate limit's
+	 * last call and the last recorded (yielder, target) pair. Task ids stand in for pids
+	 * (-1: none).
+	 */
+	u64 yield_deboost_last_time_ns;
+	int yield_deboost_last_src_pid;
+	int yield_deboost_last_dst_pid;
+	u64 yield_deboost_last_pair_time_ns;
+	/* lag-credit-v3: the last forced resched (its 6 ms rate limit) */
+	u64 yield_lag_credit_last_resched_ns;
+	struct yield_policy_stats ystats;
 };
 
 /* Sysctls and features of the model (from [host] and [sched]). */
@@ -198,6 +222,12 @@ struct sched_params {
 	u64 sysctl_sched_migration_cost;
 	u64 balance_interval;
 	bool feat[__SCHED_FEAT_NR];
+
+	/* [policy] yield and its scheduler-side knobs (kernel/sched/yield_policy.c) */
+	enum yield_policy yield_policy;
+	unsigned int sysctl_sched_vcpu_debooster_enabled; /* resolved: 0 or 1 */
+	u64 yield_deboost_rate_limit_ns;	/* 6 ms as posted; 0: no limit (tests only) */
+	u64 yield_deboost_debounce_ns;		/* 600 us as posted */
 };
 
 #define sched_feat(h, x) ((h)->params.feat[__SCHED_FEAT_##x])
@@ -313,6 +343,52 @@ static inline struct host *cfs_host(struct cfs_rq *cfs_rq)
 {
 	return cfs_rq->rq->host;
 }
+
+/*
+ * fair.c internals that the yield_to policies (kernel/sched/yield_*.c) use, as the
+ * series' patches use them from inside fair.c.
+ */
+void update_min_vruntime(struct cfs_rq *cfs_rq);
+void place_entity(struct cfs_rq *cfs_rq, struct sched_entity *se, int flags);
+void __enqueue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se);
+void __dequeue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se);
+void cancel_protect_slice(struct sched_entity *se);
+s64 entity_lag_limit(struct cfs_rq *cfs_rq, struct sched_entity *se);
+/* The base kernel's yield_task_fair() / yield_to_task_fair(), before any policy. */
+void __yield_task_fair(struct rq *rq);
+bool __yield_to_task_fair(struct rq *rq, struct task_struct *p);
+
+/*
+ * kernel/sched/yield_policy.c: the [policy] yield designs that live in the scheduler.
+ * Each policy's file says where it comes from and which kernel function it changes;
+ * docs/model/policies.md gives the exact rules.
+ */
+struct yield_policy_ops {
+	enum yield_policy id;
+	/* replaces yield_to_task_fair() (called with a queued target); NULL: the base's */
+	bool (*yield_to_task)(struct rq *rq, struct task_struct *p);
+	/* replaces yield_task_fair() (sched_yield and yield_to); NULL: the base's */
+	void (*yield_task)(struct rq *rq);
+	/* adjusts the sysctls and features at start-up; NULL: nothing */
+	void (*init)(struct sched_params *p);
+	bool has_debooster;	/* the seed's sched part: [sched] vcpu_debooster_enabled applies */
+};
+
+const struct yield_policy_ops *yield_policy_ops_of(enum yield_policy id);
+/* Resolve [policy] yield and the scheduler knobs into @p (from host_init()). */
+void sched_yield_policy_init(struct sched_params *p, const struct scenario *s);
+/* The per-rq state of the policies (from host_init()). */
+void init_rq_yield(struct rq *rq);
+
+extern const struct yield_policy_ops yield_policy_seed_v1;
+extern const struct yield_policy_ops yield_policy_seed_v1_sched;
+extern const struct yield_policy_ops yield_policy_seed_v2;
+extern const struct yield_policy_ops yield_policy_lag_credit_v3;
+extern const struct yield_policy_ops yield_policy_prateek;
+extern const struct yield_policy_ops yield_policy_ishiguro;
+extern const struct yield_policy_ops yield_policy_borntraeger;
+extern const struct yield_policy_ops yield_policy_segall_swap;
+extern const struct yield_policy_ops yield_policy_next_buddy;
 
 /* kernel/sched/pelt.c */
 void update_cfs_rq_load_avg(u64 now, struct cfs_rq *cfs_rq);

@@ -15,3 +15,8 @@ SCHED_FEAT(CACHE_HOT_BUDDY, true)
 SCHED_FEAT(WAKEUP_PREEMPTION, true)
 SCHED_FEAT(DELAY_DEQUEUE, true)
 SCHED_FEAT(DELAY_ZERO, true)
+/*
+ * The seed series v3 (June 2026): lag credit to the yield_to buddy. Only consulted under
+ * [policy] yield = lag-credit-v3 (kernel/sched/yield_lag_credit_v3.c).
+ */
+SCHED_FEAT(YIELD_TO_LAG_CREDIT, true)

@@ -67,6 +67,7 @@ int host_init(struct host *h, struct sim *sim, const struct scenario *s)
 	p->sysctl_sched_migration_cost = s->sched.migration_cost_ns;
 	p->balance_interval = s->host.balance_interval_ns;
 	memcpy(p->feat, s->sched.features, sizeof(p->feat));
+	sched_yield_policy_init(p, s);
 	h->tprio_state = s->host.seed ^ 0x5eed5eedull;
 	h->warmup_end = s->host.warmup;
 	h->warmed_up = s->host.warmup == 0;
@@ -89,6 +90,7 @@ int host_init(struct host *h, struct sim *sim, const struct scenario *s)
 		sim_event_init(&rq->tick, sched_tick_fn, rq);
 		sim_event_init(&rq->resched, resched_fn, rq);
 		rq->next_balance = p->balance_interval;
+		init_rq_yield(rq);
 	}
 	return 0;
 }

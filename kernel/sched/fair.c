@@ -314,7 +314,7 @@ static u64 __update_min_vruntime(struct cfs_rq *cfs_rq, u64 vruntime)
 }
 
 /* fair.c: update_min_vruntime() (v6.18; removed in v6.19) */
-static void update_min_vruntime(struct cfs_rq *cfs_rq)
+void update_min_vruntime(struct cfs_rq *cfs_rq)
 {
 	struct sched_entity *se = cfs_rq->root;
 	struct sched_entity *curr = cfs_rq->curr;
@@ -349,7 +349,7 @@ static void update_zero_vruntime(struct cfs_rq *cfs_rq)
 }
 
 /* fair.c: __enqueue_entity() */
-static void __enqueue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se)
+void __enqueue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se)
 {
 	struct host *h = cfs_host(cfs_rq);
 
@@ -365,7 +365,7 @@ static void __enqueue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se)
 }
 
 /* fair.c: __dequeue_entity() */
-static void __dequeue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se)
+void __dequeue_entity(struct cfs_rq *cfs_rq, struct sched_entity *se)
 {
 	cfs_rq->root = tree_erase(cfs_rq->root, se);
 	se->tl = se->tr = NULL;
@@ -414,7 +414,7 @@ bool protect_slice(struct sched_entity *se)
 }
 
 /* fair.c: cancel_protect_slice() */
-static inline void cancel_protect_slice(struct sched_entity *se)
+void cancel_protect_slice(struct sched_entity *se)
 {
 	if (protect_slice(se))
 		se->vprot = se->vruntime;
@@ -483,19 +483,26 @@ void update_curr(struct cfs_rq *cfs_rq)
 
 /* ---------------------------------------------------------------- lag and placement */
 
+/* The bound of update_entity_lag(): calc_delta_fair(max(2 slices, one tick)) */
+s64 entity_lag_limit(struct cfs_rq *cfs_rq, struct sched_entity *se)
+{
+	u64 tick = cfs_host(cfs_rq)->params.tick_nsec;
+
+	return (s64)calc_delta_fair(max(2 * se->slice, tick), se);
+}
+
 /* fair.c: update_entity_lag() (v6.18 clamp: max(2 slices, one tick) of virtual time) */
 static void update_entity_lag(struct cfs_rq *cfs_rq, struct sched_entity *se)
 {
-	u64 tick = cfs_host(cfs_rq)->params.tick_nsec;
 	s64 vlag, limit;
 
 	vlag = (s64)(avg_vruntime(cfs_rq) - se->vruntime);
-	limit = (s64)calc_delta_fair(max(2 * se->slice, tick), se);
+	limit = entity_lag_limit(cfs_rq, se);
 	se->vlag = clamp(vlag, -limit, limit);
 }
 
 /* fair.c: place_entity() */
-static void place_entity(struct cfs_rq *cfs_rq, struct sched_entity *se, int flags)
+void place_entity(struct cfs_rq *cfs_rq, struct sched_entity *se, int flags)
 {
 	struct host *h = cfs_host(cfs_rq);
 	u64 vslice, vruntime = avg_vruntime(cfs_rq);
@@ -1155,7 +1162,7 @@ out:
  * v6.19 (79104becf42b, also 6.18.2+ stable): an eligible yielder forfeits the rest of its
  * request, vruntime = deadline. Only the task-level entity is touched.
  */
-void yield_task_fair(struct rq *rq)
+void __yield_task_fair(struct rq *rq)
 {
 	struct task_struct *curr = rq->curr;
 	struct cfs_rq *cfs_rq = cfs_rq_of(&curr->se);
@@ -1179,15 +1186,42 @@ void yield_task_fair(struct rq *rq)
 	}
 }
 
-/* fair.c: yield_to_task_fair() (v6.18) */
-bool yield_to_task_fair(struct rq *rq, struct task_struct *p)
+/*
+ * fair.c: yield_task_fair(), the class hook of sched_yield() and of yield_to(): the
+ * base kernel's, unless the [policy] yield design replaces it (prateek).
+ */
+void yield_task_fair(struct rq *rq)
 {
-	struct sched_entity *se = &p->se;
+	const struct yield_policy_ops *ops = yield_policy_ops_of(rq->host->params.yield_policy);
 
-	if (!se->on_rq)
-		return false;
+	if (ops->yield_task)
+		ops->yield_task(rq);
+	else
+		__yield_task_fair(rq);
+}
+
+/* fair.c: yield_to_task_fair() (v6.18), the base kernel's form */
+bool __yield_to_task_fair(struct rq *rq, struct task_struct *p)
+{
 	/* Tell the scheduler that we'd really like se to run next. */
-	set_next_buddy(se);
+	set_next_buddy(&p->se);
 	yield_task_fair(rq);
 	return true;
+}
+
+/*
+ * fair.c: yield_to_task_fair(): the hook where the [policy] yield designs of
+ * kernel/sched/yield_*.c change the directed yield (the seed's debooster, v3's lag
+ * credit, the alternatives). The !on_rq refusal ("also covers throttled task") is the
+ * same for all of them.
+ */
+bool yield_to_task_fair(struct rq *rq, struct task_struct *p)
+{
+	const struct yield_policy_ops *ops = yield_policy_ops_of(rq->host->params.yield_policy);
+
+	if (!p->se.on_rq)
+		return false;
+	if (ops->yield_to_task)
+		return ops->yield_to_task(rq, p);
+	return __yield_to_task_fair(rq, p);
 }
