@@ -64,7 +64,7 @@ bool waitq_remove(struct guest_waitq *q, struct guest_thread *t)
 /* One PAUSE-loop iteration is pause_cycles at tsc_khz: loops -> ns. */
 u64 guest_pause_loops_ns(const struct guest *g, u64 loops)
 {
-	return (loops * g->pause_loop_ns_x1024) >> 10;
+	return loops * g->kp->pause_cycles * 1000000ull / g->kp->tsc_khz;
 }
 
 static u64 timeslice_ns(const struct guest *g)
@@ -656,7 +656,6 @@ struct guest *guest_create(struct kvm *kvm, const struct scn_vm *v, const struct
 	g->feat = &v->guest;
 	g->kp = kp;
 	g->wl = guest_workload_find(v->workload);
-	g->pause_loop_ns_x1024 = kp->pause_cycles * 1000000ull * 1024 / kp->tsc_khz;
 	rng_init(&g->rng, kvm->params->seed, hash_name(kvm->name));
 	g->nr_cpus = kvm->online_vcpus;
 	g->cpus = calloc((size_t)g->nr_cpus, sizeof(*g->cpus));

@@ -139,7 +139,6 @@ struct guest {
 	int nr_sems;
 	u64 work;
 	bool measuring;
-	u64 pause_loop_ns_x1024;	/* one PAUSE loop iteration in ns, * 1024 */
 };
 
 /* guest/core.c */

@@ -31,6 +31,8 @@ static void note_sent(struct guest_cpu *from, struct guest_cpu *to, int vector)
 	if (!*at)
 		*at = guest_now(from->g);
 	from->vcpu->c.ipis_sent++;
+	kvm_trace(from->vcpu, from->g->kvm->params, KVM_TRACE_IPI_SEND, to->idx, vector,
+		  guest_now(from->g));
 }
 
 /* One unicast IPI by an x2APIC ICR write (native_x2apic_send_IPI / send_IPI). */
@@ -169,6 +171,7 @@ u64 guest_irq_begin(struct guest_cpu *gc, int vector)
 	u64 len = gc->g->feat->ipi_handler_ns;
 
 	vcpu->c.ipis_received++;
+	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_IRQ_BEGIN, vector, (s64)*at, guest_now(gc->g));
 	if (*at) {
 		if (gc->g->measuring)
 			hist_record(&vcpu->ipi_latency, guest_now(gc->g) - *at);

@@ -185,6 +185,8 @@ void guest_spin_lock_threshold(struct guest_cpu *gc)
 		l->slow = true;
 	}
 	/* pv_wait(): HLT until kicked (or any interrupt) */
+	kvm_trace(gc->vcpu, gc->g->kvm->params, KVM_TRACE_PV_HALT, (s64)gc->spin_ns, gc->spin_kind,
+		  guest_now(gc->g));
 	gc->sub = SUB_PV_HALT;
 	/* a successor spinning on its node notices at its next pv_wait_early check */
 	if (gc->curr->next_wait)

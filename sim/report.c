@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kvmsim/json.h"
+#include "kvmsim/kvm_report.h"
 #include "kvmsim/report.h"
 
 /* ---------------------------------------------------------------- fair shares */
@@ -342,6 +343,8 @@ void report_print_table(FILE *f, const struct run_result *r)
 			(unsigned long long)r->yield.rate_limited, (unsigned long long)r->yield.rejected,
 			(unsigned long long)r->yield.applied, (unsigned long long)r->yield.debounced,
 			r->yield.penalty_ns / 1e6, r->yield.credit_ns / 1e6);
+	if (r->kvm)
+		kvm_report_table(f, r->kvm);
 }
 
 void report_print_json(FILE *f, const struct run_result *r)
@@ -406,6 +409,8 @@ void report_print_json(FILE *f, const struct run_result *r)
 		json_u64(&j, "credit_ns", r->yield.credit_ns);
 		json_obj_end(&j);
 	}
+	if (r->kvm)
+		kvm_report_json(&j, r->kvm);
 	json_u64(&j, "sim_ns", r->sim_ns);
 	json_u64(&j, "events", r->events);
 	json_double(&j, "wall_s", r->wall_s);
@@ -443,6 +448,10 @@ void report_print_csv(FILE *f, const struct run_result *r)
 	if (r->longest_wait_task[0])
 		fprintf(f, "metric,longest_wait_ns,%s,,,,,,,,,%llu\n", r->longest_wait_task,
 			(unsigned long long)r->longest_wait_ns);
+	if (r->kvm) {
+		fputc('\n', f);
+		kvm_report_csv(f, r->kvm);
+	}
 }
 
 void run_result_free(struct run_result *r)
@@ -453,4 +462,7 @@ void run_result_free(struct run_result *r)
 	r->cgroups = NULL;
 	r->nr_tasks = 0;
 	r->nr_cgroups = 0;
+	kvm_run_result_free(r->kvm);
+	free(r->kvm);
+	r->kvm = NULL;
 }

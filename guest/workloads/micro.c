@@ -9,7 +9,8 @@
  *               workload.hold, workload.think,
  *               workload.threads (default: one per vCPU).
  *   ipistress   every thread loops: think, then smp_call_function to workload.targets
- *               other vCPUs with wait; workload.handler is the function's length.
+ *               other vCPUs with wait; workload.handler is the function's length. Only
+ *               the first workload.senders threads send; the others only think.
  *
  * Think times are exponential with the given mean (a fixed loop would lock its phase to
  * the host tick); hold and handler times are fixed. A unit of work is one completed loop.
@@ -43,7 +44,7 @@ const struct guest_workload guest_wl_idle = {
 
 struct micro {
 	u64 hold, think, handler;
-	u64 targets;
+	u64 targets, senders;
 	int lock;
 };
 
@@ -133,7 +134,8 @@ const struct guest_workload guest_wl_lockstress = {
 
 static int ipistress_init(struct guest *g, const struct scn_vm *v, const char *path, char *err)
 {
-	static const char *const known[] = {"targets", "think", "handler", "threads", NULL};
+	static const char *const known[] = {"targets", "think", "handler", "threads", "senders",
+					    NULL};
 	struct micro *m = calloc(1, sizeof(*m));
 	u64 threads;
 
@@ -143,7 +145,9 @@ static int ipistress_init(struct guest *g, const struct scn_vm *v, const char *p
 	m->think = 50 * NSEC_PER_USEC;
 	m->handler = 1 * NSEC_PER_USEC;
 	m->targets = 1;
+	m->senders = UINT64_MAX;
 	if (guest_wl_check_keys(v, path, known, err) ||
+	    guest_wl_u64(v, path, "senders", 0, 4096, &m->senders, err) ||
 	    guest_wl_u64(v, path, "targets", 1, KVM_MAX_VCPUS_MODEL - 1, &m->targets, err) ||
 	    guest_wl_duration(v, path, "think", 0, &m->think, err) ||
 	    guest_wl_duration(v, path, "handler", 0, &m->handler, err))
@@ -155,6 +159,12 @@ static void ipistress_next(struct guest *g, struct guest_thread *t, struct guest
 {
 	struct micro *m = guest_wl_data(g);
 
+	if ((u64)t->id >= m->senders) {
+		/* not a sender: user-mode compute only */
+		op->kind = GOP_COMPUTE;
+		op->ns = rng_exp(&t->rng, m->think);
+		return;
+	}
 	switch (t->pc++ % 3) {
 	case 0:
 		op->kind = GOP_COMPUTE;

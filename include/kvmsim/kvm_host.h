@@ -75,6 +75,27 @@ struct kvm_vcpu {
 	int acct_state;			/* 0 running, 1 runnable waiting, 2 halted */
 };
 
+/* Events of the KVM layer, for tests and traces (kvm_params.trace). */
+enum kvm_trace_kind {
+	KVM_TRACE_SCHED_IN,	/* arg: the CPU */
+	KVM_TRACE_SCHED_OUT,	/* arg: 1 if preempted */
+	KVM_TRACE_IPI_SEND,	/* arg: the target vCPU index */
+	KVM_TRACE_IRQ_BEGIN,	/* arg: the vector */
+	KVM_TRACE_PLE_EXIT,	/* arg: the window (cycles or PAUSEs) that filled */
+	KVM_TRACE_YIELD,	/* arg: the candidate index; result in arg2 */
+	KVM_TRACE_HALT,		/* arg: 0 blocked, 1 polling, 2 not halted (events pending) */
+	KVM_TRACE_WAKE,		/* arg: 0 */
+	KVM_TRACE_PV_HALT,	/* arg: the spin loops done */
+	KVM_TRACE_KICK,		/* arg: the kicked APIC ID */
+};
+
+struct kvm_trace_event {
+	enum kvm_trace_kind kind;
+	u64 time;
+	const struct kvm_vcpu *vcpu;
+	s64 arg, arg2;
+};
+
 /* Module parameters and the policy of the run, resolved from the scenario. */
 struct kvm_params {
 	struct scn_kvm s;		/* as given, knobs resolved (no SCN_KNOB_DEFAULT) */
@@ -82,7 +103,21 @@ struct kvm_params {
 	bool seed_candidates;		/* kvm_vcpu_is_good_yield_candidate (seed KVM part) */
 	bool ishiguro_ipi_boost;	/* Ishiguro VEE'21 patch 2 */
 	u64 seed;			/* [host] seed: the guests' RNG streams */
+	/* optional observers and seams (tests): NULL in normal runs */
+	void (*trace)(void *opaque, const struct kvm_trace_event *e);
+	int (*yield_to_hook)(void *opaque, struct kvm_vcpu *me, struct kvm_vcpu *target);
+	void *opaque;
 };
+
+static inline void kvm_trace(const struct kvm_vcpu *vcpu, const struct kvm_params *p,
+			     enum kvm_trace_kind kind, s64 arg, s64 arg2, u64 now)
+{
+	if (p->trace) {
+		struct kvm_trace_event e = {kind, now, vcpu, arg, arg2};
+
+		p->trace(p->opaque, &e);
+	}
+}
 
 struct kvm {
 	char name[SCN_NAME_MAX + 16];

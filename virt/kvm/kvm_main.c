@@ -41,6 +41,7 @@ void kvm_sched_out(struct kvm_vcpu *vcpu)
 		vcpu->preempted = true;
 		vcpu->ready = true;
 	}
+	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_SCHED_OUT, vcpu->preempted, 0, now_of(vcpu));
 	if (vcpu->preempted) {
 		vcpu->preempted_in_kernel = guest_cpu_in_kernel(gc);
 		kvm_steal_time_set_preempted(vcpu);
@@ -54,7 +55,7 @@ void kvm_sched_out(struct kvm_vcpu *vcpu)
 /* kvm_sched_in() (B.4): flags cleared; kvm_arch_vcpu_load → vmx sched_in shrinks PLE. */
 void kvm_sched_in(struct kvm_vcpu *vcpu, int cpu)
 {
-	(void)cpu;
+	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_SCHED_IN, cpu, 0, now_of(vcpu));
 	vcpu->preempted = false;
 	vcpu->ready = false;
 	if (vcpu->scheduled_out && !kvm_pause_in_guest(vcpu->kvm))
@@ -87,7 +88,12 @@ bool vcpu_dy_runnable(struct kvm_vcpu *vcpu)
  */
 int kvm_vcpu_yield_to(struct kvm_vcpu *me, struct kvm_vcpu *target)
 {
-	return yield_to(me->task, target->task, true);
+	const struct kvm_params *p = me->kvm->params;
+	int r = p->yield_to_hook ? p->yield_to_hook(p->opaque, me, target)
+				 : yield_to(me->task, target->task, true);
+
+	kvm_trace(me, p, KVM_TRACE_YIELD, target->vcpu_idx, r, now_of(me));
+	return r;
 }
 
 /* The seed series' IPI context (vcpu-scheduling-series.md 1.2, v2 patch 6). */
@@ -246,6 +252,7 @@ bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
 	vcpu->blocking = false;
 	vcpu->ready = true;
 	vcpu->c.wakeups++;
+	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_WAKE, 0, 0, now_of(vcpu));
 	try_to_wake_up(vcpu->task, 0);
 	return true;
 }
@@ -353,15 +360,18 @@ void kvm_vcpu_halt(struct kvm_vcpu *vcpu)
 	vcpu->c.halts++;
 	vcpu->halt_start = sim->now;
 	if (kvm_vcpu_check_block(vcpu)) {
+		kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_HALT, 2, 0, sim->now);
 		kvm_vcpu_halt_done(vcpu);
 		return;
 	}
 	if (vcpu->halt_poll_ns && !vcpu->gcpu->g->feat->haltpoll && can_poll(vcpu)) {
+		kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_HALT, 1, 0, sim->now);
 		vcpu->run_state = VCPU_RUN_POLL;
 		vcpu->poll_end = sim->now + vcpu->halt_poll_ns;
 		sim_schedule(sim, &vcpu->poll_ev, vcpu->poll_end);
 		return;
 	}
+	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_HALT, 0, 0, sim->now);
 	block(vcpu);
 }
 

@@ -75,6 +75,7 @@ void kvm_hc_kick_cpu(struct kvm_vcpu *vcpu, int apicid)
 	struct kvm_apic_delivery d;
 
 	vcpu->c.kicks++;
+	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_KICK, apicid, 0, vcpu->kvm->host->sim->now);
 	kvm_irq_delivery_to_apic(&vcpu->kvm->apic_map, NULL, &irq, &d);
 	kvm_apic_deliver_result(vcpu->kvm, &d);
 	kvm_sched_yield(vcpu, apicid);

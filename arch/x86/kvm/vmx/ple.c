@@ -106,6 +106,8 @@ u64 kvm_ple_window_ns(const struct kvm_vcpu *vcpu)
 void kvm_handle_pause(struct kvm_vcpu *vcpu, bool in_kernel)
 {
 	vcpu->c.ple_exits++;
+	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_PLE_EXIT, (s64)vcpu->ple_window, 0,
+		  vcpu->kvm->host->sim->now);
 	if (!kvm_pause_in_guest(vcpu->kvm))
 		grow_ple_window(vcpu);
 	kvm_vcpu_on_spin(vcpu, svm(vcpu) ? in_kernel : true);
