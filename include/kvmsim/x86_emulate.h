@@ -136,6 +136,15 @@ int x86_emulate_insn(struct x86_emulate_ctxt *ctxt);
 /* x86_emulate_one(): decode + emulate. */
 int x86_emulate_one(struct x86_emulate_ctxt *ctxt, const u8 *insn, size_t insn_len);
 
+/*
+ * The register cache of the emulator filled from and written back to the vCPU's 32 GPRs
+ * (RFC v1 09/20: emulator_read_gpr/emulator_write_gpr through _kvm_gpr_read/_kvm_gpr_write,
+ * so the EGPRs are cached like the others). Raw values: no 32-bit truncation.
+ */
+struct kvm_vcpu_apx;
+void emulator_load_gprs(struct x86_emulate_ctxt *ctxt, const struct kvm_vcpu_apx *vcpu);
+void emulator_writeback_gprs(const struct x86_emulate_ctxt *ctxt, struct kvm_vcpu_apx *vcpu);
+
 /* Condition code cc (0-15, as in Jcc) against flags; KVM test_cc(). */
 bool x86_test_cc(unsigned int cc, u64 eflags);
 

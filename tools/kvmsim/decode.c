@@ -35,6 +35,38 @@ static int parse_hex(const char *s, u8 *out, size_t max)
 	return n;
 }
 
+/*
+ * The json.h writer indents; the issue wants one object per line, so the document is
+ * written to memory and printed with the newlines (and the indentation after them)
+ * outside strings removed.
+ */
+static void print_one_line(const char *s)
+{
+	bool in_str = false, esc = false;
+
+	for (; *s; s++) {
+		if (in_str) {
+			putchar(*s);
+			if (esc)
+				esc = false;
+			else if (*s == '\\')
+				esc = true;
+			else if (*s == '"')
+				in_str = false;
+			continue;
+		}
+		if (*s == '\n') {
+			while (s[1] == ' ')
+				s++;
+			continue;
+		}
+		if (*s == '"')
+			in_str = true;
+		putchar(*s);
+	}
+	putchar('\n');
+}
+
 static void show(const u8 *b, size_t n, int mode, bool json, u64 rip)
 {
 	struct x86_insn in;
@@ -45,8 +77,13 @@ static void show(const u8 *b, size_t n, int mode, bool json, u64 rip)
 		snprintf(text, sizeof(text), "%s", in.valid ? "(not in formatter subset)" : "(bad)");
 	if (json) {
 		struct json j;
+		char *doc = NULL;
+		size_t doclen = 0;
+		FILE *mf = open_memstream(&doc, &doclen);
 
-		json_init(&j, stdout);
+		if (!mf)
+			return;
+		json_init(&j, mf);
 		json_obj_begin(&j, NULL);
 		json_u64(&j, "length", in.length);
 		json_bool(&j, "valid", in.valid);
@@ -64,6 +101,9 @@ static void show(const u8 *b, size_t n, int mode, bool json, u64 rip)
 		json_u64(&j, "opsize", in.opsize);
 		json_obj_end(&j);
 		json_finish(&j);
+		fclose(mf);
+		print_one_line(doc);
+		free(doc);
 		return;
 	}
 	if (in.valid)

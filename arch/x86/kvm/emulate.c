@@ -22,6 +22,8 @@
 #include "kvmsim/x86_apx.h"
 #include "kvmsim/x86_emulate.h"
 
+_Static_assert(NR_EMULATOR_GPRS == NR_VCPU_GPRS, "emulator and vCPU register files");
+
 enum { OP_NONE, OP_REG, OP_MEM, OP_IMM };
 
 /* KVM's struct operand, reduced. */
@@ -1436,4 +1438,14 @@ int x86_emulate_one(struct x86_emulate_ctxt *ctxt, const u8 *insn, size_t insn_l
 	int rc = x86_decode_insn(ctxt, insn, insn_len);
 
 	return rc ? rc : x86_emulate_insn(ctxt);
+}
+
+void emulator_load_gprs(struct x86_emulate_ctxt *ctxt, const struct kvm_vcpu_apx *vcpu)
+{
+	memcpy(ctxt->regs, vcpu->regs, sizeof(ctxt->regs));
+}
+
+void emulator_writeback_gprs(const struct x86_emulate_ctxt *ctxt, struct kvm_vcpu_apx *vcpu)
+{
+	memcpy(vcpu->regs, ctxt->regs, sizeof(vcpu->regs));
 }

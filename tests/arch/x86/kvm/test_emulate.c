@@ -634,6 +634,28 @@ static void test_unhandleable(void **state)
 	assert_true(c.rip == 0x2000);
 }
 
+/*
+ * The state_test flow: the guest runs mov r16, 0xcccccccc (here through the emulator, with
+ * the register cache loaded from and written back to the vCPU), and R16 shows in the
+ * XSAVE image's component 19 at offset 960.
+ */
+static void test_vcpu_xsave(void **state)
+{
+	struct x86_emulate_ctxt c;
+	struct kvm_vcpu_apx v = { .long_mode = true };
+	u8 xs[1088] = { 0 };
+	u64 r16;
+
+	init(&c, 64);
+	v.regs[31] = 0x3131;
+	emulator_load_gprs(&c, &v);
+	assert_int_equal(RUN(&c, 0xd5, 0x18, 0xb8, 0xcc, 0xcc, 0xcc, 0xcc, 0, 0, 0, 0), 0);
+	emulator_writeback_gprs(&c, &v);
+	kvm_apx_save_xstate(&v, xs, sizeof(xs));
+	memcpy(&r16, xs + 960, 8);
+	assert_true(r16 == 0xccccccccull && kvm_gpr_read(&v, 31) == 0x3131);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,7 +665,7 @@ int main(void)
 		cmocka_unit_test(test_bits_mul_div),  cmocka_unit_test(test_xchg_cmpxchg),
 		cmocka_unit_test(test_strings),	      cmocka_unit_test(test_stack_branches),
 		cmocka_unit_test(test_mmio),	      cmocka_unit_test(test_legacy_modes),
-		cmocka_unit_test(test_unhandleable),
+		cmocka_unit_test(test_unhandleable), cmocka_unit_test(test_vcpu_xsave),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

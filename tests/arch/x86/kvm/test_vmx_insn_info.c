@@ -6,7 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <string.h>
+
 #include "kvmsim/vmx_insn_info.h"
+#include "kvmsim/x86_apx.h"
 
 static void test_layouts(void **state)
 {
@@ -37,10 +41,71 @@ static void test_exit_qual(void **state)
 	assert_int_equal(vmx_get_exit_qual_gpr(0x1400, false), 4);
 }
 
+/* get_vmx_mem_address() with both layouts; the extended one reaches R16-R31. */
+static void test_mem_address(void **state)
+{
+	struct kvm_vcpu_apx v = { .long_mode = true };
+	u64 seg[6] = { 0, 0, 0, 0, 0x10000, 0x20000 }, la;
+	u8 vec = 0;
+	/* extended: scale 3 (x8), asize 2 (64-bit), seg 3 (ds), index r20, base r29 */
+	u64 e = 3 | 2 << 2 | 3 << 7 | 20ull << 24 | 29ull << 32;
+	/* legacy: scale 1 (x2), asize 2, seg 5 (gs), index 3 (rbx), base 12 (r12) */
+	u64 l = 1 | 2 << 7 | 5 << 15 | 3u << 18 | 12u << 23;
+
+	v.regs[20] = 0x10;
+	v.regs[29] = 0x1000;
+	/* 0x1000 + 0x10 * 8 + disp 0x20 = 0x10a0 (DS base ignored in 64-bit mode) */
+	assert_int_equal(get_vmx_mem_address(&v, seg, 0x20, e, true, &la, &vec), 0);
+	assert_true(la == 0x10a0);
+	v.regs[3] = 4;
+	v.regs[12] = 0x500;
+	/* gs base 0x20000 + 0x500 + 4 * 2 + disp -8 (0xfff...f8) = 0x20500 */
+	assert_int_equal(get_vmx_mem_address(&v, seg, (u64)-8, l, false, &la, &vec), 0);
+	assert_true(la == 0x20500);
+	/* base invalid + index invalid: the displacement alone */
+	assert_int_equal(get_vmx_mem_address(&v, seg, 0x1234, e | 1 << 10 | 1 << 11, true, &la,
+					     &vec), 0);
+	assert_true(la == 0x1234);
+	/* a register operand: #UD */
+	assert_int_equal(get_vmx_mem_address(&v, seg, 0, e | 1 << 4, true, &la, &vec), -EFAULT);
+	assert_int_equal(vec, 6);
+	/* non-canonical: #GP(0), or #SS(0) with SS (seg 2) */
+	v.regs[29] = 0x0000800000000000ull;
+	assert_int_equal(get_vmx_mem_address(&v, seg, 0, e, true, &la, &vec), -EFAULT);
+	assert_int_equal(vec, 13);
+	assert_int_equal(get_vmx_mem_address(&v, seg, 0, (e & ~(7ull << 7)) | 2 << 7, true, &la,
+					     &vec), -EFAULT);
+	assert_int_equal(vec, 12);
+	/* 32-bit address size in 32-bit mode: displacement sign-extended, sum truncated:
+	 * EBX + disp = 0xfffffff0 + 0x20 = 0x1_00000010 -> 0x10, plus DS base 0x100 */
+	v.long_mode = false;
+	v.regs[3] = 0xfffffff0;
+	seg[3] = 0x100;
+	l = 1 << 7 | 3 << 15 | 3u << 23 | 1u << 22; /* asize 1, ds, base rbx, no index */
+	assert_int_equal(get_vmx_mem_address(&v, seg, 0x20, l, false, &la, &vec), 0);
+	assert_true(la == 0x110);
+}
+
+/* vmcs12.extended_instruction_info (offset 336) is copied only for an APX L1. */
+static void test_nested_field(void **state)
+{
+	u8 vmcs12[4096] = { 0 };
+	u64 v;
+
+	nested_vmx_copy_ext_insn_info(vmcs12, sizeof(vmcs12), 0x1122334455667788ull, false);
+	memcpy(&v, vmcs12 + 336, 8);
+	assert_true(v == 0);
+	nested_vmx_copy_ext_insn_info(vmcs12, sizeof(vmcs12), 0x1122334455667788ull, true);
+	memcpy(&v, vmcs12 + 336, 8);
+	assert_true(v == 0x1122334455667788ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_layouts),
-					    cmocka_unit_test(test_exit_qual) };
+					    cmocka_unit_test(test_exit_qual),
+					    cmocka_unit_test(test_mem_address),
+					    cmocka_unit_test(test_nested_field) };
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
