@@ -466,6 +466,50 @@ static void test_reviewer_scenario(void **state)
 	assert_true(pr.c > base.c - 0.001 && pr.c < base.c + 0.001);
 }
 
+/*
+ * scenarios/review/ping-pong.ini (one CPU, v6.18, P and Q yield to each other every
+ * 300 us of CPU, beside a hog; fair: a third each).
+ * baseline: every yield_to hands the CPU to the buddy, but the deadline push keeps the
+ * root fair: a third each (to 0.1 pp).
+ * seed-v1: the first deboost passes; every later call comes < 6 ms after the one before
+ * and refreshes the timestamp, so all 24443 others are rate-limited: the debooster acts
+ * once in 11 s and the shares are the baseline's.
+ * lag-credit-v3: each yield credits the (ineligible) buddy to a positive lag, so it is
+ * eligible and PICK_BUDDY returns it; the credit is not throttled, so P and Q pass the
+ * CPU between them for ever and the hog never runs: its longest wait is the whole run.
+ */
+static void test_pingpong_policies(void **state)
+{
+	static const char *const pols[] = {"baseline", "seed-v1", "lag-credit-v3"};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(pols); i++) {
+		char set[64];
+		const char *sets[] = {set};
+		struct run_result r;
+		double hog;
+
+		snprintf(set, sizeof(set), "policy.yield=%s", pols[i]);
+		run_file("scenarios/review/ping-pong.ini", sets, 1, &r);
+		hog = share_of(&r, "hog");
+		print_message("%-14s P %6.2f%%  Q %6.2f%%  hog %6.2f%%  longest wait %.3f ms (%s)\n",
+			      pols[i], 100 * share_of(&r, "P"), 100 * share_of(&r, "Q"), 100 * hog,
+			      r.longest_wait_ns / 1e6, r.longest_wait_task);
+		if (i < 2) {
+			assert_true(hog > 0.332 && hog < 0.335);
+			assert_true(r.jain_tasks > 0.999);
+		} else {
+			assert_true(hog < 0.001);
+			assert_string_equal(r.longest_wait_task, "hog");
+			assert_true(r.longest_wait_ns >= 11 * NSEC_PER_SEC - 1 * MS);
+		}
+		if (i == 1) {
+			assert_int_equal(r.yield.applied, 1);
+			assert_int_equal(r.yield.rate_limited, r.yield.calls - 1);
+		}
+		run_result_free(&r);
+	}
+}
+
 /* Print a run's three formats into one string, with the wall-clock time zeroed. */
 static char *formats(struct run_result *r)
 {
@@ -576,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_pingpong_debounce),
 		cmocka_unit_test(test_v1_v2_queue_count),
 		cmocka_unit_test(test_reviewer_scenario),
+		cmocka_unit_test(test_pingpong_policies),
 		cmocka_unit_test(test_knobs_off_is_baseline),
 		cmocka_unit_test(test_policy_resolution),
 	};
