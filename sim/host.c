@@ -203,8 +203,9 @@ int host_sim_run(const struct scenario *s, const struct host_run_opts *o, struct
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (c->h.trace)
 			trace_begin(&c->h);
-		for (int i = 0; i < c->h.nr_tasks; i++)
-			wake_up_new_task(c->h.tasks[i]);
+		for (int i = 0; i < c->nr_hts; i++)
+			wake_up_new_task(c->hts[i].p);
+		kvm_start_vms(c->vms, c->nr_vms);
 		sim_event_init(&warmup, warmup_fn, c);
 		if (s->host.warmup)
 			sim_schedule(&c->sim, &warmup, s->host.warmup);

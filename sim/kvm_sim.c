@@ -231,6 +231,37 @@ void kvm_destroy_vms(struct kvm **vms, int nr_vms)
 	}
 }
 
+static void start_fn(struct sim *sim, struct sim_event *ev)
+{
+	struct kvm_vcpu *vcpu = ev->obj;
+
+	(void)sim;
+	wake_up_new_task(vcpu->task);
+}
+
+/*
+ * The vCPU threads come up at random times in the first vcpu_start_spread, as a guest's
+ * CPUs come online during boot. Without the spread every VM's vCPUs would start in lock
+ * step and the host's aligned ticks would gang-schedule them (docs/model/kvm.md).
+ */
+void kvm_start_vms(struct kvm **vms, int nr_vms)
+{
+	for (int i = 0; i < nr_vms; i++) {
+		struct kvm *kvm = vms[i];
+		u64 spread = kvm->params->s.vcpu_start_spread;
+
+		for (int k = 0; k < kvm->online_vcpus; k++) {
+			struct kvm_vcpu *vcpu = kvm->vcpus[k];
+			struct sim *sim = kvm->host->sim;
+			struct rng r;
+
+			rng_init(&r, kvm->params->seed, hash_name(vcpu->name));
+			sim_schedule(sim, sim_event_alloc(sim, start_fn, vcpu, 0),
+				     spread ? rng_below(&r, spread) : 0);
+		}
+	}
+}
+
 void kvm_warmup(struct kvm **vms, int nr_vms)
 {
 	for (int i = 0; i < nr_vms; i++) {

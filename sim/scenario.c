@@ -115,6 +115,7 @@ void scenario_defaults(struct scenario *s)
 	s->kvm.pause_cycles = 140;
 	s->kvm.vmexit_ns = 500;
 	s->kvm.hypercall_ns = 600;
+	s->kvm.vcpu_start_spread = 10 * NSEC_PER_MSEC;
 }
 
 /* The defaults of a [vm] section's guest (docs/model/guest.md gives the sources). */
@@ -493,6 +494,7 @@ static int kvm_key(struct loader *ld, const char *sec, const char *key, const ch
 		DUR(ipi_window_ns, 0),
 		DUR(vmexit_ns, 0),
 		DUR(hypercall_ns, 0),
+		DUR(vcpu_start_spread, 0),
 #undef NUM
 #undef DUR
 	};
@@ -543,7 +545,7 @@ static int kvm_key(struct loader *ld, const char *sec, const char *key, const ch
 			"ple_window_shrink, ple_window_max, pause_filter_*, tsc_khz, pause_cycles, "
 			"halt_poll_ns*, enable_apicv, enable_ipiv, apicv_svi_fix, last_boosted_vcpu_fix, "
 			"ipi_tracking_enabled, ipi_window_ns, enable_relaxed_boost, vmexit_ns, "
-			"hypercall_ns)", sec, key);
+			"hypercall_ns, vcpu_start_spread)", sec, key);
 }
 
 static int guest_key(struct loader *ld, const char *sec, const char *key, const char *val,

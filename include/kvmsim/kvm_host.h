@@ -191,6 +191,8 @@ int kvm_create_vms(struct host *h, const struct scenario *s, struct kvm_params *
 		   struct kvm ***vms, int *nr_vms, char *err);
 void kvm_params_resolve(struct kvm_params *p, const struct scenario *s);
 void kvm_destroy_vms(struct kvm **vms, int nr_vms);
+/* Start the vCPU threads, each at a random time in [0, vcpu_start_spread). */
+void kvm_start_vms(struct kvm **vms, int nr_vms);
 void kvm_warmup(struct kvm **vms, int nr_vms);
 int kvm_collect(struct kvm **vms, int nr_vms, u64 measured, struct kvm_run_result *out);
 

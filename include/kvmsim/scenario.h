@@ -137,6 +137,7 @@ struct scn_kvm {
 	int enable_relaxed_boost;	/* SCN_KNOB_DEFAULT: on with the seed's KVM part */
 	u64 vmexit_ns;			/* a VM exit plus the re-entry, host work excluded */
 	u64 hypercall_ns;		/* a hypercall exit handled in KVM, round trip */
+	u64 vcpu_start_spread;		/* vCPU threads start uniformly in [0, this) */
 };
 
 /* Guest kernel features and costs of one VM ([vm NAME] guest.KEY). */

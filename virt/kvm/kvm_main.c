@@ -56,6 +56,11 @@ void kvm_sched_out(struct kvm_vcpu *vcpu)
 void kvm_sched_in(struct kvm_vcpu *vcpu, int cpu)
 {
 	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_SCHED_IN, cpu, 0, now_of(vcpu));
+	if (vcpu->in_spin_loop) {
+		/* back from the directed yield: the end of kvm_vcpu_on_spin() */
+		vcpu->in_spin_loop = false;
+		vcpu->dy_eligible = false;
+	}
 	vcpu->preempted = false;
 	vcpu->ready = false;
 	if (vcpu->scheduled_out && !kvm_pause_in_guest(vcpu->kvm))
@@ -233,8 +238,15 @@ retry:
 		relaxed = true;
 		goto retry;
 	}
-	me->in_spin_loop = false;
-	me->dy_eligible = false;
+	/*
+	 * kvm_vcpu_set_in_spin_loop(me, false); dy_eligible = false. A vCPU that yielded is
+	 * still inside yield_to()'s schedule(): it leaves the loop when it runs again
+	 * (kvm_sched_in), and until then other spinners see it in_spin_loop.
+	 */
+	if (yielded <= 0 || task_rq(me->task)->curr == me->task) {
+		me->in_spin_loop = false;
+		me->dy_eligible = false;
+	}
 }
 
 /* kvm_vcpu_wake_up(): wake a vCPU blocked in kvm_vcpu_block; ready = true. */
