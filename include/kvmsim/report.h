@@ -70,9 +70,9 @@ struct run_result {
 
 /*
  * The fair-share solver. Nodes: [0] the root group, then groups and tasks in any order
- * with parent < own index not required; a task has is_task, weight (its nice weight),
+ * (a parent may come after its children); a task has is_task, weight (its nice weight),
  * demand (CPUs it would use alone, <= 1) and its affinity; a group has its shares.
- * Fills .fair (CPUs). Returns 0 or -ENOMEM.
+ * Fills .fair (in CPUs). Returns 0 or -ENOMEM.
  */
 struct fair_node {
 	int parent;			/* -1 for node 0 */

@@ -343,7 +343,7 @@ static u64 cap_penalty(enum yield_policy y)
 	g1 = sched_create_group(&t.h, "CG1", NULL, 1024);
 	a = th_task(&t, "a", 0, g0);
 	for (int i = 0; i < 4; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "c%d", i);
 		wake_up_new_task(th_task(&t, name, 0, g0));
