@@ -247,25 +247,26 @@ void guest_wake_thread(struct guest_cpu *waker, struct guest_thread *t)
 		waker->ovh_left += g->feat->wakeup_ns;
 	if (target == waker)
 		return;
+	if (!waker) {
+		/* a timer: its interrupt on the target wakes a halted vCPU */
+		guest_timer_irq(target);
+		return;
+	}
 	if (!target->curr) {
 		/* an idle target: resched_curr() → smp_send_reschedule() */
 		target->need_resched = true;
-		if (waker)
-			guest_send_ipi(waker, target, RESCHEDULE_VECTOR);
-		else
-			guest_cpu_poke(target); /* a timer on the target itself */
+		guest_send_ipi(waker, target, RESCHEDULE_VECTOR);
 	}
 }
 
+/* The end of a GOP_SLEEP: the hrtimer fires (simplified: on the CPU the wakee goes to). */
 static void sleep_done(struct sim *sim, struct sim_event *ev)
 {
 	struct guest_thread *t = ev->obj;
 
+	(void)sim;
+	t->cpu->vcpu->kvm->host->this_cpu = t->cpu->vcpu->task->cpu;
 	guest_wake_thread(NULL, t);
-	if (t->state == GT_RUNNABLE && !t->cpu->running) {
-		/* the timer interrupt of a halted vCPU wakes it */
-		kvm_vcpu_kick(t->cpu->vcpu);
-	}
 }
 
 void guest_op_done(struct guest_cpu *gc)

@@ -12,6 +12,7 @@
 /* x86 vectors (arch/x86/include/asm/irq_vectors.h) */
 #define RESCHEDULE_VECTOR 0xfd
 #define CALL_FUNCTION_VECTOR 0xfc
+#define LOCAL_TIMER_VECTOR 0xec
 
 /* kernel/locking/qspinlock_paravirt.h */
 #define SPIN_THRESHOLD (1u << 15)
@@ -191,6 +192,8 @@ void guest_sem_post(struct guest_cpu *gc, struct guest_sem *s);
 
 /* guest/smp.c */
 void guest_send_ipi(struct guest_cpu *from, struct guest_cpu *to, int vector);
+/* The guest's LAPIC timer fires on @gc (an hrtimer: GOP_SLEEP's end). */
+void guest_timer_irq(struct guest_cpu *gc);
 void guest_smp_call(struct guest_cpu *gc, int n, u64 handler_ns, bool tlb);
 /* the IPI handler for @vector starts on gc: returns its length */
 u64 guest_irq_begin(struct guest_cpu *gc, int vector);

@@ -19,6 +19,7 @@ static u64 icr(int vector, const struct guest_cpu *to)
 	       APIC_INT_ASSERT | (u32)vector;
 }
 
+/* ipi_sent_at[] slot of an IPI vector: 0 reschedule, 1 call function */
 static int vector_class(int vector)
 {
 	return vector == RESCHEDULE_VECTOR ? 0 : 1;
@@ -61,6 +62,20 @@ void guest_send_ipi(struct guest_cpu *from, struct guest_cpu *to, int vector)
 		kvm_x2apic_icr_write(&from->vcpu->apic, icr(vector, to), &d);
 	}
 	kvm_apic_deliver_result(from->g->kvm, &d);
+}
+
+/* The LAPIC timer's interrupt, delivered by the vCPU's own LAPIC (no ICR write). */
+void guest_timer_irq(struct guest_cpu *gc)
+{
+	struct kvm_lapic_irq irq = {
+		.vector = LOCAL_TIMER_VECTOR, .delivery_mode = APIC_DM_FIXED,
+		.dest_mode = APIC_DEST_PHYSICAL, .level = true, .shorthand = APIC_DEST_NOSHORT,
+		.dest_id = gc->vcpu->apic.id,
+	};
+	struct kvm_apic_delivery d;
+
+	kvm_apic_set_irq(&gc->vcpu->apic, &irq, &d);
+	kvm_apic_deliver_result(gc->g->kvm, &d);
 }
 
 /* send_IPI_mask: KVM_HC_SEND_IPI with a bitmap when PV send-IPI is on, else one by one. */
@@ -170,6 +185,12 @@ u64 guest_irq_begin(struct guest_cpu *gc, int vector)
 	u64 *at = &gc->ipi_sent_at[vector_class(vector)];
 	u64 len = gc->g->feat->ipi_handler_ns;
 
+	gc->ple_ns = 0;
+	if (vector == LOCAL_TIMER_VECTOR) {
+		/* hrtimer_interrupt: the sleeper was queued at expiry, look at it now */
+		gc->need_resched = true;
+		return len;
+	}
 	vcpu->c.ipis_received++;
 	kvm_trace(vcpu, vcpu->kvm->params, KVM_TRACE_IRQ_BEGIN, vector, (s64)*at, guest_now(gc->g));
 	if (*at) {
@@ -177,8 +198,6 @@ u64 guest_irq_begin(struct guest_cpu *gc, int vector)
 			hist_record(&vcpu->ipi_latency, guest_now(gc->g) - *at);
 		*at = 0;
 	}
-	/* a spinning PAUSE loop is broken by the handler */
-	gc->ple_ns = 0;
 	if (vector == RESCHEDULE_VECTOR)
 		gc->need_resched = true;
 	if (vector == CALL_FUNCTION_VECTOR) {
