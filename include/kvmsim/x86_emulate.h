@@ -107,6 +107,7 @@ struct x86_emulate_ctxt {
 	enum x86_jmpabs_mode jmpabs;
 
 	/* results */
+	bool decoded; /* x86_decode_insn() succeeded: x86_emulate_insn() may run (again) */
 	struct x86_insn insn;
 	struct x86_exception exception;
 	bool rep_pending; /* a REP string instruction returned before RCX reached 0 */

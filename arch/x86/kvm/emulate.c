@@ -831,6 +831,7 @@ int x86_decode_insn(struct x86_emulate_ctxt *ctxt, const u8 *insn, size_t insn_l
 	memset(&ctxt->exception, 0, sizeof(ctxt->exception));
 	ctxt->rep_pending = false;
 	ctxt->iterations = 0;
+	ctxt->decoded = false;
 	if (mode != 16 && mode != 32 && mode != 64)
 		return X86EMUL_UNHANDLEABLE;
 	if (!insn) {
@@ -877,6 +878,7 @@ int x86_decode_insn(struct x86_emulate_ctxt *ctxt, const u8 *insn, size_t insn_l
 	/* JMPABS (REX2 A1): RFC v1 14/20 emulated it; later versions keep A0-AF NoRex2. */
 	if (in->jmpabs && ctxt->jmpabs == X86_JMPABS_DROPPED)
 		return emulate_ud(ctxt);
+	ctxt->decoded = true;
 	return X86EMUL_CONTINUE;
 }
 
@@ -1404,7 +1406,7 @@ int x86_emulate_insn(struct x86_emulate_ctxt *ctxt)
 	memset(&ctxt->exception, 0, sizeof(ctxt->exception));
 	ctxt->rep_pending = false;
 	ctxt->iterations = 0;
-	if (!in->valid || in->enc == X86_ENC_VEX || in->enc == X86_ENC_EVEX)
+	if (!ctxt->decoded || !in->valid || in->enc == X86_ENC_VEX || in->enc == X86_ENC_EVEX)
 		return X86EMUL_UNHANDLEABLE;
 	memcpy(saved_regs, ctxt->regs, sizeof(saved_regs));
 	rip = next_rip(ctxt);

@@ -629,6 +629,9 @@ static void test_unhandleable(void **state)
 	assert_int_equal(RUN(&c, 0xc5, 0xf9, 0xfe, 0xc0), X86EMUL_UNHANDLEABLE); /* vpaddd */
 	assert_int_equal(RUN(&c, 0x0f, 0x0b), X86EMUL_PROPAGATE_FAULT);	  /* ud2 */
 	assert_int_equal(c.exception.vector, UD_VECTOR);
+	/* x86_emulate_insn() after a failed decode does nothing */
+	assert_int_equal(RUN(&c, 0xd5, 0x00, 0x74, 0x00), X86EMUL_PROPAGATE_FAULT);
+	assert_int_equal(x86_emulate_insn(&c), X86EMUL_UNHANDLEABLE);
 	/* truncated: no exception, an emulation failure */
 	assert_int_equal(RUN(&c, 0x48, 0x89), X86EMUL_UNHANDLEABLE);
 	assert_true(c.rip == 0x2000);
