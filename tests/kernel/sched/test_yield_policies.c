@@ -510,6 +510,68 @@ static void test_pingpong_policies(void **state)
 	}
 }
 
+/*
+ * v3's credit, both forms, v6.19 on one CPU: root -> G {a, b} beside a root hog h; a
+ * runs and yields to b while b is ineligible inside G and G's entity (current at the
+ * root, shared by a and b) is ineligible at the root (both set up by moving their
+ * vruntimes ahead). Each level is credited to
+ * margin = calc_delta_fair(0.7 ms / nr_queued) = 0.35 ms (nr_queued 2 on both levels,
+ * weights 1024: G is alone on the CPU, so calc_group_shares gives it all 1024), below
+ * the lag bound calc_delta_fair(max(1.4 ms, 4 ms)) = 4 ms: b through place_entity(), G
+ * in place. Right after the yield (no time passes) both lags are 0.35 ms, to rounding
+ * (2 ns), b runs, and the credit counter is the two shifts.
+ */
+static void test_lag_credit_levels(void **state)
+{
+	struct test_host t;
+	struct task_group *g;
+	struct task_struct *a, *b, *h;
+	struct sched_entity *ge = NULL;
+	struct rq *rq;
+	bool found = false;
+	s64 lag_b, lag_g;
+
+	th_init_policy(&t, 1, KERNEL_V6_19, YIELD_LAG_CREDIT_V3);
+	rq = &t.h.rqs[0];
+	g = sched_create_group(&t.h, "G", NULL, 1024);
+	a = th_task(&t, "a", 0, g);
+	b = th_task(&t, "b", 0, g);
+	h = th_task(&t, "h", 0, NULL);
+	wake_up_new_task(a);
+	wake_up_new_task(b);
+	wake_up_new_task(h);
+	th_advance(&t, 20 * MS);
+	while (rq->curr != a)
+		th_advance(&t, 100 * US);
+	update_rq_clock(rq);
+	update_curr(&rq->cfs);
+	update_curr(a->se.cfs_rq);
+	ge = a->se.parent;
+	/* b 3 ms ahead inside G (out of the tree and back), G 5 ms ahead at the root */
+	__dequeue_entity(b->se.cfs_rq, &b->se);
+	b->se.vruntime += 3 * MS;
+	b->se.deadline += 3 * MS;
+	__enqueue_entity(b->se.cfs_rq, &b->se);
+	ge->vruntime += 5 * MS;
+	ge->deadline += 5 * MS;
+	found = !entity_eligible(&rq->cfs, ge) && !entity_eligible(b->se.cfs_rq, &b->se);
+	assert_true(found);
+	assert_int_equal(rq->cfs.nr_queued, 2);
+	assert_int_equal(b->se.cfs_rq->nr_queued, 2);
+	assert_int_equal(ge->load.weight, 1024);
+	assert_int_equal(yield_to(a, b, true), 1);
+	assert_ptr_equal(rq->curr, b);
+	lag_b = (s64)(avg_vruntime(b->se.cfs_rq) - b->se.vruntime);
+	lag_g = (s64)(avg_vruntime(&rq->cfs) - ge->vruntime);
+	print_message("after the credit: lag(b) %lld, lag(G) %lld, credited %llu ns\n",
+		      (long long)lag_b, (long long)lag_g, (unsigned long long)rq->ystats.credit_ns);
+	assert_true(lag_b >= 350000 - 2 && lag_b <= 350000 + 2);
+	assert_true(lag_g >= 350000 - 2 && lag_g <= 350000 + 2);
+	assert_int_equal(rq->ystats.applied, 1);
+	(void)h;
+	th_destroy(&t);
+}
+
 /* Print a run's three formats into one string, with the wall-clock time zeroed. */
 static char *formats(struct run_result *r)
 {
@@ -619,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_deboost_floor_never_binds),
 		cmocka_unit_test(test_pingpong_debounce),
 		cmocka_unit_test(test_v1_v2_queue_count),
+		cmocka_unit_test(test_lag_credit_levels),
 		cmocka_unit_test(test_reviewer_scenario),
 		cmocka_unit_test(test_pingpong_policies),
 		cmocka_unit_test(test_knobs_off_is_baseline),
