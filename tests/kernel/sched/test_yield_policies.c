@@ -572,6 +572,136 @@ static void test_lag_credit_levels(void **state)
 	th_destroy(&t);
 }
 
+/*
+ * One CPU, v6.18, three nice-0 root tasks a, b, c, run until a is current and 20 ms in;
+ * a's vruntime is then set @gap behind b's (a is off-tree: a plain write).
+ */
+static void three_tasks(struct test_host *t, enum yield_policy y, s64 gap, struct task_struct **a,
+			struct task_struct **b)
+{
+	struct rq *rq;
+
+	th_init_policy(t, 1, KERNEL_V6_18, y);
+	rq = &t->h.rqs[0];
+	*a = th_task(t, "a", 0, NULL);
+	*b = th_task(t, "b", 0, NULL);
+	wake_up_new_task(*a);
+	wake_up_new_task(*b);
+	wake_up_new_task(th_task(t, "c", 0, NULL));
+	th_advance(t, 20 * MS);
+	while (rq->curr != *a)
+		th_advance(t, 100 * US);
+	update_rq_clock(rq);
+	update_curr(&rq->cfs);
+	(*a)->se.vruntime = (*b)->se.vruntime - (u64)gap;
+	(*a)->se.deadline = (*a)->se.vruntime + 700000;
+}
+
+/*
+ * ishiguro: with v_b - v_a = 3 ms > wakeup_gran = 1 ms (CFS's 1 ms, factor 1 on one CPU,
+ * nice 0), a's vruntime becomes v_b - 1 ms; with 0.5 ms it stays. (v6.18's yield then
+ * only moves the deadline.)
+ */
+static void test_ishiguro_rule(void **state)
+{
+	for (int k = 0; k < 2; k++) {
+		struct test_host t;
+		struct task_struct *a, *b;
+		s64 gap = k ? 500 * US : 3 * MS;
+		u64 va, vb;
+
+		three_tasks(&t, YIELD_ISHIGURO, gap, &a, &b);
+		va = a->se.vruntime;
+		vb = b->se.vruntime;
+		assert_int_equal(yield_to(a, b, true), 1);
+		assert_int_equal(a->se.vruntime, k ? va : vb - 1 * MS);
+		th_destroy(&t);
+	}
+}
+
+/*
+ * borntraeger: after the yield a's vruntime grows by CFS's sched_slice(): 3 runnable
+ * tasks <= sched_nr_latency, so the period is sysctl_sched_latency = 6 ms (factor 1),
+ * times 1024 / 3072 through __calc_delta: inv_weight(3072) = floor((2^32 - 1) / 3072) =
+ * 1398101, fact = 1024 * 1398101 = 1431655424, 6e6 * fact >> 32 = 1999999 (above the
+ * 0.75 ms BASE_SLICE floor).
+ */
+static void test_borntraeger_rule(void **state)
+{
+	struct test_host t;
+	struct task_struct *a, *b;
+	u64 va;
+
+	three_tasks(&t, YIELD_BORNTRAEGER, 0, &a, &b);
+	va = a->se.vruntime;
+	assert_int_equal(yield_to(a, b, true), 1);
+	assert_int_equal(a->se.vruntime, va + 1999999);
+	th_destroy(&t);
+}
+
+/*
+ * segall-swap: a and b share the root cfs_rq, so they swap vruntimes (a 2 ms behind
+ * b before), each keeping its relative deadline; v6.18's yield then pushes a's deadline.
+ */
+static void test_segall_swap_rule(void **state)
+{
+	struct test_host t;
+	struct task_struct *a, *b;
+	u64 va, vb, db;
+
+	three_tasks(&t, YIELD_SEGALL_SWAP, 2 * MS, &a, &b);
+	va = a->se.vruntime;
+	vb = b->se.vruntime;
+	db = b->se.deadline - vb;
+	assert_int_equal(yield_to(a, b, true), 1);
+	assert_int_equal(a->se.vruntime, vb);
+	assert_int_equal(b->se.vruntime, va);
+	assert_int_equal(b->se.deadline, va + db);
+	assert_int_equal(a->se.deadline, vb + 700000 + 700000);
+	th_destroy(&t);
+}
+
+/*
+ * prateek: a alone in G, beside a root hog, v6.18: sched_yield() forfeits at a's level
+ * (G's h_nr_runnable = 1, so the walk goes on) and at G's level, if eligible there: G's
+ * vruntime becomes its deadline. The base v6.18 yield only moves a's deadline and leaves
+ * G alone.
+ */
+static void test_prateek_rule(void **state)
+{
+	for (int k = 0; k < 2; k++) {
+		struct test_host t;
+		struct task_struct *a;
+		struct sched_entity *ge;
+		struct rq *rq;
+		u64 dg, vg;
+
+		th_init_policy(&t, 1, KERNEL_V6_18, k ? YIELD_PRATEEK : YIELD_BASELINE);
+		rq = &t.h.rqs[0];
+		a = th_task(&t, "a", 0, sched_create_group(&t.h, "G", NULL, 1024));
+		wake_up_new_task(a);
+		wake_up_new_task(th_task(&t, "h", 0, NULL));
+		th_advance(&t, 20 * MS);
+		ge = a->se.parent;
+		while (rq->curr != a || !entity_eligible(&rq->cfs, ge))
+			th_advance(&t, 100 * US);
+		update_rq_clock(rq);
+		update_curr(&rq->cfs);
+		update_curr(a->se.cfs_rq);
+		dg = ge->deadline;
+		vg = ge->vruntime;
+		yield_task_fair(rq);
+		if (k) {
+			assert_int_equal(ge->vruntime, dg);
+			assert_int_equal(ge->deadline, dg + 700000);
+		} else {
+			assert_int_equal(ge->vruntime, vg);
+			assert_int_equal(ge->deadline, dg);
+		}
+		th_destroy(&t);
+	}
+}
+
 /* Print a run's three formats into one string, with the wall-clock time zeroed. */
 static char *formats(struct run_result *r)
 {
@@ -682,6 +812,10 @@ int main(void)
 		cmocka_unit_test(test_pingpong_debounce),
 		cmocka_unit_test(test_v1_v2_queue_count),
 		cmocka_unit_test(test_lag_credit_levels),
+		cmocka_unit_test(test_ishiguro_rule),
+		cmocka_unit_test(test_borntraeger_rule),
+		cmocka_unit_test(test_segall_swap_rule),
+		cmocka_unit_test(test_prateek_rule),
 		cmocka_unit_test(test_reviewer_scenario),
 		cmocka_unit_test(test_pingpong_policies),
 		cmocka_unit_test(test_knobs_off_is_baseline),
