@@ -15,9 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kvmsim/cmd.h"
 #include "kvmsim/host.h"
 #include "kvmsim/json.h"
 #include "kvmsim/kvm_report.h"
+#include "kvmsim/parse.h"
 #include "kvmsim/report.h"
 #include "repro.h"
 
@@ -39,6 +41,45 @@ double repro_published_pct(const char *workload, int vms, enum yield_policy p)
 		if (!strcmp(published[i].workload, workload))
 			return published[i].pct;
 	return NAN;
+}
+
+int repro_common_opt(const char *cmd, int c, char *arg, struct repro_matrix *m, long *jobs)
+{
+	const char *what = NULL;
+	u64 v;
+
+	switch (c) {
+	case 's':
+		if (parse_u64(arg, &v) || v < 1 || v > REPRO_MAX_SEEDS)
+			what = "--seeds: expected 1 to 100, got";
+		else
+			m->seeds = (int)v;
+		break;
+	case 'j':
+		if (parse_u64(arg, &v) || v < 1 || v > 256)
+			what = "--jobs: expected 1 to 256, got";
+		else
+			*jobs = (long)v;
+		break;
+	case 'b':
+		m->base = arg;
+		break;
+	case 'c':
+		m->calib = strcmp(arg, "none") ? arg : NULL;
+		break;
+	case 'S':
+		if (m->nr_sets == (int)ARRAY_SIZE(m->sets) - REPRO_MAX)
+			what = "too many --set at";
+		else
+			m->sets[m->nr_sets++] = arg;
+		break;
+	default:
+		return 0;
+	}
+	if (!what)
+		return 1;
+	fprintf(stderr, "kvmsim %s: %s '%s' (see kvmsim %s --help)\n", cmd, what, arg, cmd);
+	return EXIT_USAGE;
 }
 
 int repro_nr_runs(const struct repro_matrix *m)

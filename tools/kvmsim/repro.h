@@ -75,6 +75,20 @@ struct repro_cell {
 	struct repro_mech mech, base_mech;
 };
 
+/* The options kvmsim reproduce and kvmsim calibrate share, for their getopt_long tables. */
+#define REPRO_COMMON_OPTIONS                                                                       \
+	{"seeds", required_argument, NULL, 's'}, {"jobs", required_argument, NULL, 'j'},           \
+	    {"base", required_argument, NULL, 'b'}, {"calibration", required_argument, NULL, 'c'}, \
+	{                                                                                          \
+		"set", required_argument, NULL, 'S'                                                \
+	}
+/*
+ * Handle getopt's @c if it is one of REPRO_COMMON_OPTIONS: --seeds into m->seeds, --jobs
+ * into *jobs, --base, --calibration ('none': no file), --set appended to m->sets.
+ * Returns 1 handled, 0 not one of them, or EXIT_USAGE after one line on stderr.
+ */
+int repro_common_opt(const char *cmd, int c, char *arg, struct repro_matrix *m, long *jobs);
+
 /* The published 2-VM gains of the whole series (v1 cover letter, section 1.3); NaN if none. */
 double repro_published_pct(const char *workload, int vms, enum yield_policy p);
 

@@ -124,18 +124,14 @@ static int reproduce_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"quick", no_argument, NULL, 'q'},
-	    {"seeds", required_argument, NULL, 's'},
-	    {"jobs", required_argument, NULL, 'j'},
 	    {"json", no_argument, NULL, 'J'},
 	    {"csv", no_argument, NULL, 'C'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"workload", required_argument, NULL, 'w'},
 	    {"vms", required_argument, NULL, 'v'},
 	    {"policy", required_argument, NULL, 'p'},
-	    {"base", required_argument, NULL, 'b'},
-	    {"calibration", required_argument, NULL, 'c'},
-	    {"set", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
+	    REPRO_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const char *const all_workloads[] = {"dbench",	    "dedup",  "vips",
@@ -143,8 +139,7 @@ static int reproduce_main(int argc, char **argv)
 	struct repro_matrix m = {.base = DEFAULT_BASE, .calib = DEFAULT_CALIB};
 	char err[SCN_ERR_MAX], *wl = NULL, *vms = NULL, *pol = NULL;
 	const char *out = "results", *list[REPRO_MAX];
-	const char *user_sets[REPRO_MAX];
-	int quick = 0, json = 0, csv = 0, seeds = 0, nuser = 0, c, n, rc = 0;
+	int quick = 0, json = 0, csv = 0, c, n, rc = 0;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	struct repro_run *runs = NULL;
 	struct repro_cell *cells = NULL;
@@ -157,16 +152,6 @@ static int reproduce_main(int argc, char **argv)
 		switch (c) {
 		case 'q':
 			quick = 1;
-			break;
-		case 's':
-			if (parse_u64(optarg, &v) || v < 1 || v > REPRO_MAX_SEEDS)
-				return bad("--seeds: expected 1 to 100, got", optarg);
-			seeds = (int)v;
-			break;
-		case 'j':
-			if (parse_u64(optarg, &v) || v < 1 || v > 256)
-				return bad("--jobs: expected 1 to 256, got", optarg);
-			jobs = (long)v;
 			break;
 		case 'J':
 			json = 1;
@@ -186,22 +171,15 @@ static int reproduce_main(int argc, char **argv)
 		case 'p':
 			pol = optarg;
 			break;
-		case 'b':
-			m.base = optarg;
-			break;
-		case 'c':
-			m.calib = strcmp(optarg, "none") ? optarg : NULL;
-			break;
-		case 'S':
-			if (nuser == REPRO_MAX)
-				return bad("too many --set options at", optarg);
-			user_sets[nuser++] = optarg;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
 		default:
-			return bad("unknown or incomplete option", argv[optind - 1]);
+			n = repro_common_opt("reproduce", c, optarg, &m, &jobs);
+			if (n == EXIT_USAGE)
+				return n;
+			if (!n)
+				return bad("unknown or incomplete option", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -261,12 +239,13 @@ static int reproduce_main(int argc, char **argv)
 		m.policies[2] = YIELD_SEED_V1_KVM;
 		m.nr_policies = 3;
 	}
-	m.seeds = seeds ? seeds : quick ? QUICK_SEEDS : 5;
-	if (quick)
-		for (size_t i = 0; i < ARRAY_SIZE(quick_sets); i++)
-			m.sets[m.nr_sets++] = quick_sets[i];
-	for (int i = 0; i < nuser; i++)
-		m.sets[m.nr_sets++] = user_sets[i];
+	if (!m.seeds)
+		m.seeds = quick ? QUICK_SEEDS : 5;
+	if (quick) { /* before the user's --set, which win */
+		memmove(m.sets + ARRAY_SIZE(quick_sets), m.sets, m.nr_sets * sizeof(m.sets[0]));
+		memcpy(m.sets, quick_sets, sizeof(quick_sets));
+		m.nr_sets += ARRAY_SIZE(quick_sets);
+	}
 
 	if (repro_check(&m, err)) {
 		fprintf(stderr, "kvmsim reproduce: %s\n", err);
