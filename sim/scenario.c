@@ -358,8 +358,10 @@ static int host_key(struct loader *ld, const char *sec, const char *key, const c
 		h->warmup_line = key_line(ld);
 		return set_duration(ld, sec, key, val, &h->warmup, 0);
 	}
-	if (!strcmp(key, "balance_interval"))
+	if (!strcmp(key, "balance_interval")) {
+		h->balance_interval_set = true;
 		return set_duration(ld, sec, key, val, &h->balance_interval_ns, 0);
+	}
 	if (!strcmp(key, "seed")) {
 		if (parse_u64(val, &v))
 			return BAD("expected an unsigned integer");

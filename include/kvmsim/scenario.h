@@ -54,7 +54,8 @@ struct scn_host {
 	enum sched_kernel kernel;
 	enum preempt_model preempt;
 	u64 duration, warmup, seed;
-	u64 balance_interval_ns;	/* periodic load balance period (0 = off) */
+	u64 balance_interval_ns;	/* the sched domain's min_interval (0 = no periodic balance) */
+	bool balance_interval_set;	/* given: else the kernel's sd_weight ms */
 	int duration_line, warmup_line;
 };
 

@@ -166,6 +166,33 @@ struct task_struct {
 	u64 runtime_at_warmup;
 	u64 nr_switches_at_warmup;
 	u64 last_ran;			/* for cache-hotness in balancing */
+
+	/*
+	 * The task's place in rq->cfs_tasks (kernel: se.group_node), the list the load balancer
+	 * walks from its tail: fair.c adds a task at the head when it is enqueued and moves it
+	 * there when it is picked. Kept as a stamp: the larger, the nearer the head.
+	 */
+	u64 cfs_tasks_seq;
+};
+
+/*
+ * The sched domain of the load balancer (include/linux/sched/topology.h; sd_init() in
+ * kernel/sched/topology.c). The model builds one level spanning every CPU, with one group
+ * per CPU: what a machine whose CPUs share a last-level cache and have no SMT siblings gets
+ * (the MC level). Each CPU has its own copy, as in the kernel.
+ */
+struct sched_domain {
+	unsigned int flags;		/* SD_* (kernel/sched/balance.c) */
+	int span_weight;
+	u64 min_interval, max_interval;	/* ns; the kernel's are ms: sd_weight, 2 * sd_weight */
+	u64 balance_interval;		/* ns, backs off from min_interval to max_interval */
+	unsigned int busy_factor;
+	unsigned int imbalance_pct;
+	unsigned int cache_nice_tries;
+	unsigned int nr_balance_failed;
+	u64 last_balance;		/* jiffies */
+	/* statistics */
+	u64 lb_count, lb_failed, lb_gained, alb_pushed;
 };
 
 /* Per-rq counters of the yield_to policies (kernel/sched/yield_*.c); 0 under baseline. */
@@ -191,7 +218,15 @@ struct rq {
 
 	struct sim_event tick;
 	struct sim_event resched;	/* a pending reschedule (IPI or return from interrupt) */
-	u64 next_balance;
+
+	/* the load balancer (kernel/sched/balance.c) */
+	struct sched_domain sd;
+	u64 next_balance;		/* jiffies */
+	bool active_balance;		/* an active balance is queued on this CPU's stopper */
+	int push_cpu;
+	struct sim_event active_balance_work;
+	struct sched_avg util_avg;	/* PELT average of the CPU's busy time (util_avg) */
+	u64 util_busy_ns;		/* busy time at util_avg's last update */
 
 	u64 idle_ns, idle_since;
 	u64 trace_since;
@@ -251,6 +286,7 @@ struct host {
 	u64 warmup_end;
 	bool warmed_up;
 	u64 tprio_state;		/* splitmix state for treap priorities */
+	u64 cfs_tasks_seq;		/* the last task_struct.cfs_tasks_seq given out */
 	int this_cpu;			/* the CPU handling the current event, -1: none */
 
 	bool check;
@@ -390,15 +426,24 @@ extern const struct yield_policy_ops yield_policy_borntraeger;
 extern const struct yield_policy_ops yield_policy_segall_swap;
 extern const struct yield_policy_ops yield_policy_next_buddy;
 
+/* fair.c: list_add()/list_move() of se.group_node to the head of rq->cfs_tasks */
+static inline void cfs_tasks_add_head(struct task_struct *p)
+{
+	p->cfs_tasks_seq = ++p->host->cfs_tasks_seq;
+}
+
 /* kernel/sched/pelt.c */
+void ___update_load_avg(u64 now, struct sched_avg *sa, unsigned long load);
 void update_cfs_rq_load_avg(u64 now, struct cfs_rq *cfs_rq);
+void cfs_rq_move_load_avg(struct cfs_rq *cfs_rq, long delta);
 u64 cfs_rq_load_avg(struct cfs_rq *cfs_rq);
 void update_tg_load_avg(struct cfs_rq *cfs_rq);
 u64 decay_load(u64 val, u64 n);
 
 /* kernel/sched/balance.c */
 int select_task_rq_fair(struct task_struct *p, int prev_cpu, int wake_flags);
-void sched_balance_rq(struct rq *rq);
+void sched_init_domains(struct host *h);
+void sched_balance_trigger(struct rq *rq);
 int sched_balance_newidle(struct rq *rq);
 
 /* kernel/sched/debug.c: the invariant checker (--check) */

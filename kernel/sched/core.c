@@ -65,7 +65,9 @@ int host_init(struct host *h, struct sim *sim, const struct scenario *s)
 	if (!s->sched.base_slice_set)
 		p->sysctl_sched_base_slice *= sysctl_factor(s->sched.tunable_scaling, h->nr_cpus);
 	p->sysctl_sched_migration_cost = s->sched.migration_cost_ns;
-	p->balance_interval = s->host.balance_interval_ns;
+	/* sd_init(): the balance interval of a domain of sd_weight CPUs starts at sd_weight ms */
+	p->balance_interval = s->host.balance_interval_set ? s->host.balance_interval_ns
+							   : (u64)h->nr_cpus * NSEC_PER_MSEC;
 	memcpy(p->feat, s->sched.features, sizeof(p->feat));
 	sched_yield_policy_init(p, s);
 	h->tprio_state = s->host.seed ^ 0x5eed5eedull;
@@ -92,6 +94,7 @@ int host_init(struct host *h, struct sim *sim, const struct scenario *s)
 		rq->next_balance = p->balance_interval;
 		init_rq_yield(rq);
 	}
+	sched_init_domains(h);
 	return 0;
 }
 
@@ -449,10 +452,7 @@ static void sched_tick_fn(struct sim *sim, struct sim_event *ev)
 		rq->need_resched_lazy = false;
 		rq->need_resched = true;
 	}
-	if (h->params.balance_interval && sim->now >= rq->next_balance) {
-		rq->next_balance = sim->now + h->params.balance_interval;
-		sched_balance_rq(rq);
-	}
+	sched_balance_trigger(rq);
 	if (h->check)
 		sched_check_rq(rq, "tick");
 	arm_tick(rq);

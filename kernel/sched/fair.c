@@ -652,6 +652,8 @@ static void account_entity_enqueue(struct cfs_rq *cfs_rq, struct sched_entity *s
 {
 	update_cfs_rq_load_avg(cfs_rq->rq->clock_task, cfs_rq);
 	update_load_add(&cfs_rq->load, se->load.weight);
+	if (entity_is_task(se))
+		cfs_tasks_add_head(se->task);
 	cfs_rq->nr_queued++;
 }
 
@@ -1031,6 +1033,8 @@ struct task_struct *pick_next_task_fair(struct rq *rq, struct task_struct *prev)
 			put_prev_task_fair(rq, prev);
 		return NULL;
 	}
+	/* __set_next_task_fair(): the MRU order of rq->cfs_tasks */
+	cfs_tasks_add_head(p);
 	if (!prev) {
 		set_next_task_fair(rq, p);
 		return p;

@@ -37,14 +37,13 @@ u64 decay_load(u64 val, u64 n)
 }
 
 /*
- * pelt.c: ___update_load_sum()/___update_load_avg() for a cfs_rq, in the model's form:
- * the average weight of each completed period enters the geometric series; a partial
- * period is carried. Must be called before cfs_rq->load.weight changes.
+ * pelt.c: ___update_load_sum()/___update_load_avg() in the model's form, for a signal
+ * that has been @load since the last update: the average of each completed period enters
+ * the geometric series; a partial period is carried.
  */
-void update_cfs_rq_load_avg(u64 now, struct cfs_rq *cfs_rq)
+void ___update_load_avg(u64 now, struct sched_avg *sa, unsigned long load)
 {
-	struct sched_avg *sa = &cfs_rq->avg;
-	u64 w = cfs_rq->load.weight, delta, d1, periods, contrib;
+	u64 w = load, delta, d1, periods, contrib;
 
 	if (now <= sa->last_update_time)
 		return;
@@ -70,6 +69,30 @@ void update_cfs_rq_load_avg(u64 now, struct cfs_rq *cfs_rq)
 	}
 	sa->period_contrib = (u32)(delta % PELT_PERIOD_NS);
 	sa->partial = w * sa->period_contrib;
+}
+
+/* The average of a cfs_rq's load.weight. Must be called before the weight changes. */
+void update_cfs_rq_load_avg(u64 now, struct cfs_rq *cfs_rq)
+{
+	___update_load_avg(now, &cfs_rq->avg, cfs_rq->load.weight);
+}
+
+/*
+ * fair.c: attach_entity_load_avg() / detach_entity_load_avg() (with the propagation of
+ * update_tg_cfs_load() for group levels), in the model's form. The kernel moves an
+ * entity's own average with it when the load balancer migrates it; the model has no
+ * per-entity averages, so the cfs_rq's average moves by the change @delta of its
+ * load.weight at once, as if the new weight had always been there: exact for entities
+ * that are always runnable. Call after update_cfs_rq_load_avg() at the current time.
+ */
+void cfs_rq_move_load_avg(struct cfs_rq *cfs_rq, long delta)
+{
+	struct sched_avg *sa = &cfs_rq->avg;
+	s64 avg = (s64)sa->load_avg_fp + (s64)delta * (1ll << PELT_FP_SHIFT);
+	s64 part = (s64)sa->partial + (s64)delta * (s64)sa->period_contrib;
+
+	sa->load_avg_fp = avg > 0 ? (u64)avg : 0;
+	sa->partial = part > 0 ? (u64)part : 0;
 }
 
 u64 cfs_rq_load_avg(struct cfs_rq *cfs_rq)
