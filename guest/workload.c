@@ -11,12 +11,22 @@
 extern const struct guest_workload guest_wl_idle;
 extern const struct guest_workload guest_wl_lockstress;
 extern const struct guest_workload guest_wl_ipistress;
+extern const struct guest_workload guest_wl_dedup;
+extern const struct guest_workload guest_wl_vips;
+extern const struct guest_workload guest_wl_blackscholes;
+extern const struct guest_workload guest_wl_ferret;
+extern const struct guest_workload guest_wl_kbuild;
 
 /* One line per workload (guest/workloads/NAME.c). */
 const struct guest_workload *const guest_workloads[] = {
 	&guest_wl_idle,
 	&guest_wl_lockstress,
 	&guest_wl_ipistress,
+	&guest_wl_dedup,
+	&guest_wl_vips,
+	&guest_wl_blackscholes,
+	&guest_wl_ferret,
+	&guest_wl_kbuild,
 	NULL,
 };
 
