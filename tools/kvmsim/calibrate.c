@@ -69,15 +69,17 @@ static int bad(const char *what, const char *arg)
 	return EXIT_USAGE;
 }
 
+/* An integer, a duration (with a unit: ns, us, ms, s) or a decimal. */
 static int parse_bound(const char *s, enum kind *kind, double *out)
 {
+	size_t n = strlen(s);
 	u64 v;
 	double d;
 
 	if (!parse_u64(s, &v)) {
 		*kind = K_INT;
 		*out = (double)v;
-	} else if (!parse_duration_ns(s, &v)) {
+	} else if (n && s[n - 1] == 's' && !parse_duration_ns(s, &v)) {
 		*kind = K_DURATION;
 		*out = (double)v;
 	} else if (!parse_double(s, &d)) {
@@ -121,8 +123,15 @@ static void format_value(const struct param *p, double x, char *buf, size_t len)
 	case K_INT:
 		snprintf(buf, len, "%.0f", round(x));
 		break;
-	case K_DURATION:
-		snprintf(buf, len, "%.0fns", round(x));
+	case K_DURATION: /* the largest unit that keeps it whole: parse_duration_ns() reads it back
+			  */
+		x = round(x);
+		if (x >= 1e6 && fmod(x, 1e3) == 0)
+			snprintf(buf, len, "%.6gms", x / 1e6);
+		else if (x >= 1e3)
+			snprintf(buf, len, "%.6gus", x / 1e3);
+		else
+			snprintf(buf, len, "%.0fns", x);
 		break;
 	case K_DOUBLE:
 		snprintf(buf, len, "%.4g", x);
@@ -182,7 +191,10 @@ static int fit_param(struct fit_ctx *fc, struct param *p, int points, int refine
 	double a, b, ra;
 
 	for (int i = 0; i < points; i++) {
-		double x = p->lo + (p->hi - p->lo) * i / (points - 1);
+		/* geometric over a range of a decade or so, else linear */
+		double f = (double)i / (points - 1);
+		double x = p->lo > 0 && p->hi / p->lo >= 8 ? p->lo * pow(p->hi / p->lo, f)
+							   : p->lo + (p->hi - p->lo) * f;
 
 		rc = evaluate(fc, p, x, err);
 		if (rc)
