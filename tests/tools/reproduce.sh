@@ -1,6 +1,6 @@
 #!/bin/sh
 # kvmsim reproduce: usage errors (exit 2, one line), --help, and on a tiny matrix
-# (dbench, 2 VMs, seed-v1, 2 seeds, 300 ms runs): the --json shape (python3 -m json.tool),
+# (vips, 2 VMs, seed-v1, 2 seeds, 300 ms runs): the --json shape (python3 -m json.tool),
 # results.{csv,json,png} in --out, and the same bytes for --jobs 1 and --jobs 2.
 set -u
 K=${KVMSIM:-build/kvmsim}
@@ -18,12 +18,12 @@ for args in "--bogus" "--seeds 0" "--seeds x" "--jobs 0" "--vms 0" "--vms 2,x" \
 	[ "$(wc -l <"$tmp/e")" -eq 1 ] || fail "reproduce $args: one line expected: $(cat "$tmp/e")"
 done
 
-tiny="--workload dbench --vms 2 --policy seed-v1 --seeds 2 --set host.duration=300ms --set host.warmup=100ms"
+tiny="--workload vips --vms 2 --policy seed-v1 --seeds 2 --set host.duration=300ms --set host.warmup=100ms"
 # shellcheck disable=SC2086
 "$K" reproduce $tiny --jobs 1 --json --out "$tmp/j1" >"$tmp/j1.json" 2>"$tmp/e"
 rc=$?
 if [ $rc -ne 0 ] && grep -q 'the run has no VMs\|unknown workload' "$tmp/e"; then
-	echo "SKIP: the engine or the dbench workload is not there yet: $(tail -1 "$tmp/e")"
+	echo "SKIP: the engine or the vips workload is not there yet: $(tail -1 "$tmp/e")"
 	exit 0
 fi
 [ $rc -eq 0 ] || fail "tiny run: exit $rc: $(cat "$tmp/e")"
@@ -38,8 +38,8 @@ c = cells[0]
 for k in ("workload", "vms", "policy", "gain_pct", "ci95_pct", "baseline_throughput",
           "throughput", "seeds", "published_pct", "mechanisms", "baseline_mechanisms"):
     assert k in c, k
-assert (c["workload"], c["vms"], c["policy"], c["seeds"]) == ("dbench", 2, "seed-v1", 2), c
-assert c["published_pct"] == 14.4
+assert (c["workload"], c["vms"], c["policy"], c["seeds"]) == ("vips", 2, "seed-v1", 2), c
+assert c["published_pct"] == 26.2
 assert c["baseline_throughput"] > 0 and c["throughput"] > 0
 for k in ("ple_exits_per_s", "spin_pct", "ipi_latency_p50_us", "ipi_latency_p99_us",
           "yields_per_s", "halts_per_s"):
@@ -62,5 +62,5 @@ cmp -s "$tmp/j1/results.csv" "$tmp/j2/results.csv" || fail "results.csv differs 
 # shellcheck disable=SC2086
 "$K" reproduce $tiny --jobs 2 --out "$tmp/t" >"$tmp/table" 2>/dev/null || fail "table run"
 grep -q 'published' "$tmp/table" || fail "the table lacks the published column"
-grep -q '+14.4 %' "$tmp/table" || fail "the table lacks dbench's published figure"
+grep -q "+26.2 %" "$tmp/table" || fail "the table lacks vips published figure"
 echo "ok"
