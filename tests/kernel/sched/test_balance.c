@@ -144,7 +144,7 @@ static void three_hogs(u64 seed, u64 *rt, u64 *moved)
 
 	init_seeded(&t, 2, seed);
 	for (int i = 0; i < 3; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "hog%d", i);
 		p[i] = unpinned(&t, name, NULL, 0);
