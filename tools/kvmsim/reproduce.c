@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kvmsim/cmd.h"
+#include "kvmsim/guest.h"
 #include "kvmsim/parse.h"
 #include "repro.h"
 
@@ -196,10 +197,25 @@ static int reproduce_main(int argc, char **argv)
 		n = split(wl, m.workloads, REPRO_MAX);
 		if (n <= 0)
 			return bad("--workload: expected a comma-separated list, got", wl);
+		for (int i = 0; i < n; i++)
+			if (!guest_workload_find(m.workloads[i]))
+				return bad("--workload: no such workload", m.workloads[i]);
 		m.nr_workloads = n;
 	} else {
-		m.nr_workloads = quick ? 3 : (int)ARRAY_SIZE(all_workloads);
-		memcpy(m.workloads, all_workloads, m.nr_workloads * sizeof(m.workloads[0]));
+		/* the default list, less a workload not (yet) in guest/workloads/, said on stderr
+		 */
+		n = quick ? 3 : (int)ARRAY_SIZE(all_workloads);
+		for (int i = 0; i < n; i++)
+			if (guest_workload_find(all_workloads[i]))
+				m.workloads[m.nr_workloads++] = all_workloads[i];
+			else
+				fprintf(stderr,
+					"kvmsim reproduce: workload %s is not registered "
+					"(guest/workloads/): left out\n",
+					all_workloads[i]);
+		if (!m.nr_workloads)
+			return bad("no workload of the matrix is registered, e.g.",
+				   all_workloads[0]);
 	}
 	if (vms) {
 		n = split(vms, list, REPRO_MAX);
