@@ -707,7 +707,7 @@ int repro_plot(const char *dir, const struct repro_matrix *m, const struct repro
 		"set grid ytics\n"
 		"set xzeroaxis lt -1\n"
 		"set key top right\n"
-		"set xtics nomirror\n"
+		"set xtics nomirror rotate by -20\n"
 		"set ylabel 'throughput gain over baseline (%%)'\n"
 		"set multiplot layout 1,%d title 'kvmsim reproduce: %d pCPUs, %d vCPUs per VM, "
 		"mean and 95%% CI over %d seeds'\n",

@@ -140,7 +140,8 @@ static int reproduce_main(int argc, char **argv)
 	struct repro_matrix m = {.base = DEFAULT_BASE, .calib = DEFAULT_CALIB};
 	char err[SCN_ERR_MAX], *wl = NULL, *vms = NULL, *pol = NULL;
 	const char *out = "results", *list[REPRO_MAX];
-	int quick = 0, json = 0, csv = 0, c, n, rc = 0;
+	const char *left_out[ARRAY_SIZE(all_workloads)];
+	int quick = 0, json = 0, csv = 0, nr_left_out = 0, c, n, rc = 0;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	struct repro_run *runs = NULL;
 	struct repro_cell *cells = NULL;
@@ -202,17 +203,14 @@ static int reproduce_main(int argc, char **argv)
 				return bad("--workload: no such workload", m.workloads[i]);
 		m.nr_workloads = n;
 	} else {
-		/* the default list, less a workload not (yet) in guest/workloads/, said on stderr
-		 */
+		/* the default list, less a workload not (yet) in guest/workloads/: said on stderr
+		 * once the command line is known to be good */
 		n = quick ? 3 : (int)ARRAY_SIZE(all_workloads);
 		for (int i = 0; i < n; i++)
 			if (guest_workload_find(all_workloads[i]))
 				m.workloads[m.nr_workloads++] = all_workloads[i];
 			else
-				fprintf(stderr,
-					"kvmsim reproduce: workload %s is not registered "
-					"(guest/workloads/): left out\n",
-					all_workloads[i]);
+				left_out[nr_left_out++] = all_workloads[i];
 		if (!m.nr_workloads)
 			return bad("no workload of the matrix is registered, e.g.",
 				   all_workloads[0]);
@@ -267,6 +265,11 @@ static int reproduce_main(int argc, char **argv)
 		fprintf(stderr, "kvmsim reproduce: %s\n", err);
 		return EXIT_USAGE;
 	}
+	for (int i = 0; i < nr_left_out; i++)
+		fprintf(stderr,
+			"kvmsim reproduce: workload %s is not registered (guest/workloads/): left "
+			"out\n",
+			left_out[i]);
 	if (mkdir_p(out)) {
 		fprintf(stderr, "kvmsim reproduce: --out %s: cannot create the directory: %s\n",
 			out, strerror(errno));
