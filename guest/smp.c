@@ -72,7 +72,7 @@ void guest_timer_irq(struct guest_cpu *gc)
 		.dest_mode = APIC_DEST_PHYSICAL, .level = true, .shorthand = APIC_DEST_NOSHORT,
 		.dest_id = gc->vcpu->apic.id,
 	};
-	struct kvm_apic_delivery d;
+	struct kvm_apic_delivery d = { 0 };	/* left as is when the LAPIC refuses it */
 
 	kvm_apic_set_irq(&gc->vcpu->apic, &irq, &d);
 	kvm_apic_deliver_result(gc->g->kvm, &d);

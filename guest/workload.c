@@ -11,6 +11,7 @@
 extern const struct guest_workload guest_wl_idle;
 extern const struct guest_workload guest_wl_lockstress;
 extern const struct guest_workload guest_wl_ipistress;
+extern const struct guest_workload guest_wl_dbench;
 extern const struct guest_workload guest_wl_dedup;
 extern const struct guest_workload guest_wl_vips;
 extern const struct guest_workload guest_wl_blackscholes;
@@ -22,6 +23,7 @@ const struct guest_workload *const guest_workloads[] = {
 	&guest_wl_idle,
 	&guest_wl_lockstress,
 	&guest_wl_ipistress,
+	&guest_wl_dbench,
 	&guest_wl_dedup,
 	&guest_wl_vips,
 	&guest_wl_blackscholes,

@@ -3,11 +3,7 @@
 # scenarios/workloads/*.ini, shortened): each runs, both VMs do work, the CSV's vm rows
 # name the workload; the same seed gives the same CSV twice; a wrong workload key is
 # refused with a message naming it.
-#
-# dbench is skipped while it is not in the registry (guest/workload.c): its journal
-# thread's GOP_SLEEP ends with guest_timer_irq(), whose struct kvm_apic_delivery is not
-# initialized when the LAPIC does not take the interrupt (guest/smp.c since 4331ea3), a
-# crash in the guest kernel model; dbench is registered when that is fixed.
+
 set -u
 K=${KVMSIM:-build/kvmsim}
 fail() { echo "FAIL: $*"; exit 1; }
@@ -15,13 +11,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 S="--set host.duration=300ms --set host.warmup=50ms"
 
 for w in dbench dedup vips blackscholes ferret kbuild; do
-	if ! "$K" run scenarios/workloads/$w.ini $S --csv >"$tmp/$w.csv" 2>"$tmp/e"; then
-		if [ $w = dbench ] && grep -q 'unknown workload' "$tmp/e"; then
-			echo "SKIP: dbench is not registered yet"
-			continue
-		fi
+	"$K" run scenarios/workloads/$w.ini $S --csv >"$tmp/$w.csv" 2>"$tmp/e" ||
 		fail "$w: $(cat "$tmp/e")"
-	fi
 	n=$(awk -F, -v w=$w '$2 == w && $4 > 0 { n++ } END { print n + 0 }' "$tmp/$w.csv")
 	[ "$n" = 2 ] || fail "$w: expected 2 VMs with throughput > 0, got $n"
 done
