@@ -26,6 +26,7 @@ u64 guest_now(const struct guest *g)
 void waitq_push(struct guest_waitq *q, struct guest_thread *t)
 {
 	t->next_wait = NULL;
+	t->prev_wait = q->tail;
 	if (q->tail)
 		q->tail->next_wait = t;
 	else
@@ -37,34 +38,38 @@ struct guest_thread *waitq_pop(struct guest_waitq *q)
 {
 	struct guest_thread *t = q->head;
 
-	if (t) {
-		q->head = t->next_wait;
-		if (!q->head)
-			q->tail = NULL;
-		t->next_wait = NULL;
-	}
+	if (t)
+		waitq_remove(q, t);
 	return t;
 }
 
+/* @t must be on @q or on no queue (then: false). O(1). */
 bool waitq_remove(struct guest_waitq *q, struct guest_thread *t)
 {
-	struct guest_thread **pp = &q->head, *prev = NULL;
-
-	for (; *pp; prev = *pp, pp = &(*pp)->next_wait)
-		if (*pp == t) {
-			*pp = t->next_wait;
-			if (q->tail == t)
-				q->tail = prev;
-			t->next_wait = NULL;
-			return true;
-		}
-	return false;
+	if (t->prev_wait)
+		t->prev_wait->next_wait = t->next_wait;
+	else if (q->head == t)
+		q->head = t->next_wait;
+	else
+		return false;
+	if (t->next_wait)
+		t->next_wait->prev_wait = t->prev_wait;
+	else
+		q->tail = t->prev_wait;
+	t->next_wait = t->prev_wait = NULL;
+	return true;
 }
 
 /* One PAUSE-loop iteration is pause_cycles at tsc_khz: loops -> ns. */
 u64 guest_pause_loops_ns(const struct guest *g, u64 loops)
 {
 	return loops * g->kp->pause_cycles * 1000000ull / g->kp->tsc_khz;
+}
+
+static void cache_spin_times(struct guest *g)
+{
+	g->spin_threshold_ns = guest_pause_loops_ns(g, SPIN_THRESHOLD);
+	g->spin_early_ns = guest_pause_loops_ns(g, PV_PREV_CHECK_MASK + 1);
 }
 
 static u64 timeslice_ns(const struct guest *g)
@@ -658,6 +663,7 @@ struct guest *guest_create(struct kvm *kvm, const struct scn_vm *v, const struct
 	g->kp = kp;
 	g->wl = guest_workload_find(v->workload);
 	rng_init(&g->rng, kvm->params->seed, hash_name(kvm->name));
+	cache_spin_times(g);
 	g->nr_cpus = kvm->online_vcpus;
 	g->cpus = calloc((size_t)g->nr_cpus, sizeof(*g->cpus));
 	if (!g->cpus) {

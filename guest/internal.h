@@ -140,6 +140,8 @@ struct guest {
 	int nr_sems;
 	u64 work;
 	bool measuring;
+	u64 spin_threshold_ns;		/* SPIN_THRESHOLD PAUSE loops */
+	u64 spin_early_ns;		/* PV_PREV_CHECK_MASK + 1 loops */
 };
 
 /* guest/core.c */

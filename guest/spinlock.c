@@ -159,16 +159,12 @@ bool guest_spin_lock_recheck(struct guest_cpu *gc)
 
 u64 guest_spin_lock_threshold_ns(struct guest_cpu *gc)
 {
-	struct guest_spinlock *l = gc->spin_obj;
-	struct guest_thread *t = gc->curr;
+	struct guest_thread *p = gc->curr->prev_wait;
 
-	if (gc->spin_kind == SPIN_QNODE) {
-		/* pv_wait_early(): a halted predecessor is checked every 256 loops */
-		for (struct guest_thread *p = l->wq.head; p && p->next_wait; p = p->next_wait)
-			if (p->next_wait == t && p->cpu->curr == p && p->cpu->sub == SUB_PV_HALT)
-				return guest_pause_loops_ns(gc->g, PV_PREV_CHECK_MASK + 1);
-	}
-	return guest_pause_loops_ns(gc->g, SPIN_THRESHOLD);
+	/* pv_wait_early(): a halted predecessor is checked every 256 loops */
+	if (gc->spin_kind == SPIN_QNODE && p && p->cpu->curr == p && p->cpu->sub == SUB_PV_HALT)
+		return gc->g->spin_early_ns;
+	return gc->g->spin_threshold_ns;
 }
 
 void guest_spin_lock_threshold(struct guest_cpu *gc)

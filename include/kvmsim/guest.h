@@ -87,7 +87,7 @@ struct guest_thread {
 	int gstage;		/* progress within op; 0: the next op is due */
 	u64 left;		/* ns of the current compute / handler left */
 	int nr_spinlocks;	/* spinlocks held: lock-holder preemption */
-	struct guest_thread *next_wait; /* wait queues, run queue */
+	struct guest_thread *next_wait, *prev_wait; /* wait queues, run queue */
 	u64 wait_start;
 	bool exited;
 };

@@ -63,6 +63,7 @@ struct kvm_vcpu {
 	struct sim_event poll_ev;
 	/* VMX PLE / SVM pause filter: the per-vCPU window (cycles, or PAUSE count) */
 	u64 ple_window;
+	u64 ple_window_ns;		/* the same as guest spin time (kvm_ple_window_ns) */
 	/* PV: the steal-time page's preempted byte */
 	u8 st_preempted;
 	/* the seed series */

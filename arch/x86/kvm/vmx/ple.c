@@ -51,11 +51,31 @@ bool kvm_pause_in_guest(const struct kvm *kvm)
 	return k->pause_exit == KVM_PAUSE_SVM_FILTER ? !k->pause_filter_count : !k->ple_gap;
 }
 
+/*
+ * The guest time a continuous PAUSE loop needs to fill the window: VMX counts TSC
+ * cycles (ns = cycles * 10^6 / tsc_khz), SVM counts PAUSE instructions of pause_cycles.
+ */
+static void window_changed(struct kvm_vcpu *vcpu)
+{
+	const struct scn_kvm *k = &vcpu->kvm->params->s;
+	u64 cycles = vcpu->ple_window;
+
+	if (svm(vcpu))
+		cycles *= k->pause_cycles;
+	vcpu->ple_window_ns = cycles * 1000000ull / k->tsc_khz;
+}
+
+u64 kvm_ple_window_ns(const struct kvm_vcpu *vcpu)
+{
+	return vcpu->ple_window_ns;
+}
+
 void kvm_ple_vcpu_init(struct kvm_vcpu *vcpu)
 {
 	const struct scn_kvm *k = &vcpu->kvm->params->s;
 
 	vcpu->ple_window = svm(vcpu) ? k->pause_filter_count : k->ple_window;
+	window_changed(vcpu);
 }
 
 void grow_ple_window(struct kvm_vcpu *vcpu)
@@ -69,6 +89,7 @@ void grow_ple_window(struct kvm_vcpu *vcpu)
 	else
 		vcpu->ple_window = __grow_ple_window(vcpu->ple_window, k->ple_window,
 						     k->ple_window_grow, k->ple_window_max);
+	window_changed(vcpu);
 }
 
 void shrink_ple_window(struct kvm_vcpu *vcpu)
@@ -82,20 +103,7 @@ void shrink_ple_window(struct kvm_vcpu *vcpu)
 	else
 		vcpu->ple_window = __shrink_ple_window(vcpu->ple_window, k->ple_window,
 						       k->ple_window_shrink, k->ple_window);
-}
-
-/*
- * The guest time a continuous PAUSE loop needs to fill the window: VMX counts TSC
- * cycles (ns = cycles * 10^6 / tsc_khz), SVM counts PAUSE instructions of pause_cycles.
- */
-u64 kvm_ple_window_ns(const struct kvm_vcpu *vcpu)
-{
-	const struct scn_kvm *k = &vcpu->kvm->params->s;
-	u64 cycles = vcpu->ple_window;
-
-	if (svm(vcpu))
-		cycles *= k->pause_cycles;
-	return cycles * 1000000ull / k->tsc_khz;
+	window_changed(vcpu);
 }
 
 /*
